@@ -1,0 +1,111 @@
+"""The ``servicelens`` command: thin Typer commands that validate arguments and call plain functions."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import paths
+from .errors import ServicelensError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="How much of this job is customer service, and who are its customers?")
+data_app = typer.Typer(no_args_is_help=True, help="Build the O*NET training tables or fetch the O*NET release.")
+app.add_typer(data_app, name="data")
+
+OnetDir = typer.Option(None, "--onet-dir", help=f"O*NET 29.0 text release [env {paths.ENV_ONET_DIR}; default data/raw/onet-29.0]")
+RatingsDir = typer.Option(None, "--ratings-dir", help=f"O*NET rating CSVs [env {paths.ENV_RATINGS_DIR}; default data/raw/onet-ratings-2020]")
+LabeledDir = typer.Option(None, "--labeled-dir", help=f"Generated training tables [env {paths.ENV_LABELED_DIR}; default data/labeled]")
+PostingsDir = typer.Option(None, "--postings-dir", help=f"Dev postings [env {paths.ENV_POSTINGS_DIR}; default data/raw/postings-dev]")
+ModelOpt = typer.Option(None, "--model", help=f"Model folder [env {paths.ENV_MODEL}; default: the active model in models/]")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"servicelens: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@data_app.command("build")
+def data_build(onet_dir: Optional[Path] = OnetDir, ratings_dir: Optional[Path] = RatingsDir,
+               out: Optional[Path] = LabeledDir) -> None:
+    """Build the occupation and sentence tables from O*NET into data/labeled/."""
+    from .onet import build_training_data
+
+    out_dir = paths.labeled_dir(out)
+    manifest = build_training_data(paths.onet_dir(onet_dir), paths.ratings_dir(ratings_dir), out_dir)
+    for name, info in manifest["tables"].items():
+        typer.echo(f"{name}: {info['rows']} rows -> {out_dir / info['path']}")
+
+
+@data_app.command("fetch")
+def data_fetch(onet_dir: Optional[Path] = OnetDir, ratings_dir: Optional[Path] = RatingsDir,
+               url: str = typer.Option(None, help="Release zip URL (default: the official O*NET 29.0 text release)")) -> None:
+    """Download the official O*NET 29.0 release and derive the rating files (needs internet)."""
+    from .fetch import ONET_URL, fetch_onet
+
+    written = fetch_onet(paths.onet_dir(onet_dir), paths.ratings_dir(ratings_dir), url or ONET_URL)
+    typer.echo(f"O*NET release in {paths.onet_dir(onet_dir)}; {len(written)} rating files in {paths.ratings_dir(ratings_dir)}")
+
+
+@app.command()
+def train(labeled_dir: Optional[Path] = LabeledDir, postings_dir: Optional[Path] = PostingsDir,
+          out: Optional[Path] = typer.Option(None, "--out", help="Model registry folder (default models/)"),
+          name: str = typer.Option("servicelens", help="Model name"),
+          version: Optional[str] = typer.Option(None, help="Model version (default: the next free one)"),
+          seed: int = typer.Option(13, help="Random seed"),
+          evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Evaluate the new model too")) -> None:
+    """Train the scorer on the O*NET tables and write a model folder."""
+    from .onet import read_manifest, read_tables
+    from .train import train as run_train
+
+    source = paths.labeled_dir(labeled_dir)
+    folder = run_train(read_tables(source), read_manifest(source).get("inputs", {}), paths.models_dir(out),
+                       name=name, version=version, seed=seed)
+    typer.echo(f"model written to {folder}")
+    if evaluate:
+        _evaluate(folder, source, postings_dir, seed)
+
+
+def _evaluate(folder: Path, labeled_dir: Path, postings_dir: Optional[Path], seed: int) -> None:
+    from .evaluate import format_metrics
+    from .evaluation_run import evaluate_model
+
+    metrics = evaluate_model(folder, labeled_dir, paths.postings_dir(postings_dir), seed=seed)
+    typer.echo(format_metrics(metrics))
+    typer.echo(f"metrics written to {folder / 'metrics.json'}")
+
+
+@app.command()
+def evaluate(model: Optional[Path] = ModelOpt, labeled_dir: Optional[Path] = LabeledDir,
+             postings_dir: Optional[Path] = PostingsDir, seed: int = typer.Option(13, help="Random seed")) -> None:
+    """Held-out O*NET figures, baselines and dev-posting checks; writes metrics.json into the model folder."""
+    from .registry import resolve_model
+
+    _evaluate(resolve_model(model), paths.labeled_dir(labeled_dir), postings_dir, seed)
+
+
+@app.command()
+def predict(files: List[Path] = typer.Argument(..., help="Posting files: .txt .md .html .htm .json"),
+            as_json: bool = typer.Option(False, "--json", help="One JSON object per posting"),
+            model: Optional[Path] = ModelOpt) -> None:
+    """Score one posting per file."""
+    from .predict_files import predict_files
+
+    failures = predict_files(files, model, as_json, out=sys.stdout, err=sys.stderr)
+    if failures:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except ServicelensError as exc:
+        typer.echo(f"servicelens: error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

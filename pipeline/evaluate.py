@@ -1,0 +1,112 @@
+"""Measured accuracy: O*NET held-out (grouped by SOC minor group), baselines, real dev postings."""
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from .scorer import TARGETS, TextRidgeScorer
+
+N_FOLDS = 5
+#: Baseline (a): nouns naming people a worker serves, per word of the posting.
+CUSTOMER_NOUNS = re.compile(
+    r"\b(customers?|clients?|patients?|public|guests?|patrons?|visitors?|passengers?|shoppers?|"
+    r"students?|residents?|members?|callers?|buyers?|consumers?|travell?ers?|diners?|tenants?)\b", re.I)
+_WORD = re.compile(r"\w+")
+
+
+def keyword_share(text: str) -> float:
+    words = len(_WORD.findall(text))
+    return 100.0 * len(CUSTOMER_NOUNS.findall(text)) / max(words, 1)
+
+
+def _metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    return {"spearman": round(float(spearmanr(pred, truth)[0]), 4),
+            "mae": round(float(np.mean(np.abs(pred - truth))), 3)}
+
+
+def grouped_cv(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str],
+               fit_params: Callable[[np.ndarray], dict] | None = None) -> np.ndarray:
+    """Out-of-fold predictions (n, targets) with GroupKFold over ``groups``."""
+    pred = np.zeros_like(Y, dtype=float)
+    for train, test in GroupKFold(N_FOLDS).split(X, Y, groups):
+        params = fit_params(train) if fit_params else {}
+        model = clone(estimator).fit([X[i] for i in train], Y[train], **params)
+        pred[test] = model.predict([X[i] for i in test])
+    return pred
+
+
+def onet_heldout(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str], **kw) -> dict:
+    pred = grouped_cv(estimator, X, Y, groups, **kw)
+    return {target: _metrics(pred[:, j], Y[:, j]) for j, target in enumerate(TARGETS)}
+
+
+def keyword_baseline(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]) -> dict:
+    """Rank correlation of the customer-noun share; MAE after a linear map fitted per fold."""
+    share = np.array([keyword_share(t) for t in texts])
+    out = {}
+    for j, target in enumerate(TARGETS):
+        pred = np.zeros(len(share))
+        for train, test in GroupKFold(N_FOLDS).split(share, Y[:, j], groups):
+            slope, intercept = np.polyfit(share[train], Y[train, j], 1)
+            pred[test] = intercept + slope * share[test]
+        out[target] = _metrics(pred, Y[:, j])
+    return out
+
+
+def dev_postings_report(scores: np.ndarray, functions: Sequence[list[str]]) -> dict:
+    """Customer Service AUC against all other tagged postings, mean score per function, spread."""
+    tagged = np.array([bool(tags) for tags in functions])
+    is_cs = np.array(["Customer Service" in tags for tags in functions])
+    cs = scores[:, 0]
+    report: dict = {"postings": int(len(cs)), "tagged": int(tagged.sum())}
+    if is_cs[tagged].any() and (~is_cs[tagged]).any():
+        report["customer_service_auc"] = round(float(roc_auc_score(is_cs[tagged], cs[tagged])), 4)
+    by_tag: dict[str, list[float]] = {}
+    for score, tags in zip(cs, functions):
+        for tag in tags:
+            by_tag.setdefault(tag, []).append(float(score))
+    report["mean_by_function"] = {tag: {"n": len(v), "mean": round(float(np.mean(v)), 1)}
+                                  for tag, v in sorted(by_tag.items(), key=lambda kv: -np.mean(kv[1]))}
+    health, it = by_tag.get("Health Care Provider"), by_tag.get("Information Technology")
+    if health and it:
+        report["health_minus_it"] = round(float(np.mean(health) - np.mean(it)), 1)
+    report["p10"], report["p90"] = (round(float(v), 1) for v in np.percentile(cs, [10, 90]))
+    return report
+
+
+def baselines(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]) -> dict:
+    """The two baselines named by the foundation issue, on the same folds as the model."""
+    tfidf = onet_heldout(TextRidgeScorer(alpha=1.0), [[t] for t in texts], Y, groups)
+    return {"keyword_share": keyword_baseline(texts, Y, groups), "tfidf_ridge": tfidf}
+
+
+def format_metrics(metrics: dict) -> str:
+    """A short table for the terminal."""
+    lines = ["O*NET held-out (5-fold GroupKFold by SOC minor group), Spearman rho / MAE:"]
+    rows = [("model", metrics["onet_heldout"])] + list(metrics.get("baselines", {}).items())
+    lines.append(f"  {'':16}" + "".join(f"{t:>20}" for t in TARGETS))
+    for name, block in rows:
+        cells = "".join(f"{block[t]['spearman']:>12.3f} /{block[t]['mae']:>6.1f}" for t in TARGETS)
+        lines.append(f"  {name:16}{cells}")
+    dev = metrics.get("dev_postings")
+    if dev:
+        lines.append(f"Dev postings ({dev['tagged']} tagged of {dev['postings']}): "
+                     f"Customer Service AUC {dev.get('customer_service_auc', float('nan')):.3f}, "
+                     f"Health Care Provider - Information Technology {dev.get('health_minus_it', float('nan')):+.1f}, "
+                     f"p10 {dev['p10']:.1f}, p90 {dev['p90']:.1f}")
+        top = list(dev["mean_by_function"].items())
+        lines.append("  mean score by function: " + ", ".join(f"{k} {v['mean']:.0f} (n={v['n']})" for k, v in top))
+    return "\n".join(lines)
+
+
+def metrics_frame(metrics: dict) -> pd.DataFrame:
+    rows = [("model", metrics["onet_heldout"])] + list(metrics.get("baselines", {}).items())
+    return pd.DataFrame({name: {f"{t}_{m}": block[t][m] for t in TARGETS for m in ("spearman", "mae")}
+                         for name, block in rows}).T

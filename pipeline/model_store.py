@@ -1,0 +1,129 @@
+"""A model is a folder: the fitted estimator, ``meta.json`` and a model card ``README.md``.
+
+Loading checks what it loads: the sha256 of the estimator file must match ``meta.json`` and
+the libraries it was made with must be compatible with this environment.
+
+Why joblib (not skops) for now: the estimator holds our own classes and sparse vocabularies,
+which skops would load only after the user trusts each type by name; the sha256 check below
+refuses any file that is not the one the metadata describes, which is what protects users.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from .errors import Errors, ModelError
+from .onet import sha256_file
+
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+CARD_FILE = "README.md"
+FORMAT = 1
+ONET_ATTRIBUTION = (
+    "This includes information from the O*NET 29.0 Database by the U.S. Department of Labor, "
+    "Employment and Training Administration (USDOL/ETA). Used under the CC BY 4.0 license. "
+    "O*NET is a trademark of USDOL/ETA."
+)
+#: Libraries whose version decides whether a pickled estimator loads correctly.
+CHECKED_LIBRARIES = ("scikit-learn", "numpy", "spacy")
+
+
+def library_versions() -> dict[str, str]:
+    names = ("servicelens", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "spacy")
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def check_libraries(path: Path, made_with: dict[str, str]) -> None:
+    """Refuse a different major version of a checked library; warn on a different minor one."""
+    have = library_versions()
+    for lib in CHECKED_LIBRARIES:
+        made, now = made_with.get(lib), have.get(lib)
+        if not made or made == now:
+            continue
+        message = Errors.E023.format(path=path, lib=lib, made=made, have=now)
+        if _major_minor(made)[:1] != _major_minor(now)[:1]:
+            raise ModelError(message)
+        if _major_minor(made) != _major_minor(now):
+            warnings.warn(message, stacklevel=3)
+
+
+def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str) -> Path:
+    """Write the model folder atomically: build it under a temporary name, then rename."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        joblib.dump(estimator, tmp / MODEL_FILE, compress=3)
+        meta = {
+            "format": FORMAT,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "libraries": library_versions(),
+            **meta,
+            "files": {MODEL_FILE: sha256_file(tmp / MODEL_FILE)},
+            "attribution": ONET_ATTRIBUTION,
+        }
+        write_json(tmp / META_FILE, meta)
+        (tmp / CARD_FILE).write_text(card, encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON through a temporary file so readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    meta_path = Path(folder) / META_FILE
+    if not Path(folder).is_dir():
+        raise ModelError(Errors.E020.format(path=folder))
+    if not meta_path.is_file():
+        raise ModelError(Errors.E021.format(path=folder))
+    return json.loads(meta_path.read_text(encoding="utf-8"))
+
+
+def load_estimator(folder: Path) -> tuple[Any, dict[str, Any]]:
+    """Verify and load the estimator of a model folder; return it with its metadata."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    if meta.get("format") != FORMAT:
+        raise ModelError(Errors.E024.format(path=folder, found=meta.get("format"), expected=FORMAT))
+    model_path = folder / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelError(Errors.E025.format(path=folder, name=MODEL_FILE))
+    expected = meta.get("files", {}).get(MODEL_FILE)
+    actual = sha256_file(model_path)
+    if expected != actual:
+        raise ModelError(Errors.E022.format(path=model_path, expected=expected, actual=actual))
+    check_libraries(folder, meta.get("libraries", {}))
+    with warnings.catch_warnings():
+        # The version check above already spoke; sklearn would repeat it per estimator.
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
+        return joblib.load(model_path), meta

@@ -1,0 +1,72 @@
+"""Split a cleaned posting into units: sentences and bullet items, none lost however short.
+
+``unit_bounds`` is a plain function over characters (no spaCy import, so the one-file command
+starts fast); :mod:`pipeline.nlp` wraps it as the spaCy component ``servicelens_segmenter``.
+"""
+from __future__ import annotations
+
+import re
+
+
+# A bullet marker at the start of a line: -, *, •, numbered "1." / "1)" / "(a)" / "a."
+_BULLET = re.compile(r"^[ \t]*(?:[-*•·▪◦●○■□➢►▶✓✔→–—+]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z][.)](?=\s))[ \t]*")
+# Bullets glued into one line ("Skills: • Excel • Word") also separate units.
+_INLINE_BULLET = re.compile(r"\s[•·▪◦●■➢►▶✓✔]\s")
+# Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
+# also scraped text where a list lost its line breaks: "law school.Licensed", "Qualifications:Juris", "plans;Drafting".
+_SENTENCE_END = re.compile(
+    r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
+    r"|(?<=[a-z)][.:;])(?=[A-Z][a-z])"
+    r"|(?<=[a-z)]);(?=\s*[A-Z])"
+)
+# A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|Inc|Ltd|Co|Corp|No|Jr|Sr|Prof)|\b[A-Za-z])$")
+_MAX_UNIT_CHARS = 1000
+
+
+def _split_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
+    """Cut an unpunctuated run longer than ``_MAX_UNIT_CHARS`` at spaces, so units stay readable."""
+    spans = []
+    while end - start > _MAX_UNIT_CHARS:
+        cut = text.rfind(" ", start + _MAX_UNIT_CHARS // 2, start + _MAX_UNIT_CHARS)
+        cut = cut if cut > start else start + _MAX_UNIT_CHARS
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, end))
+    return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if any(ch.isalnum() for ch in text[start:end]) else None
+
+
+def unit_bounds(text: str) -> list[tuple[int, int]]:
+    """Character spans ``[start, end)`` of the units of ``text``, in order, without bullet markers."""
+    spans: list[tuple[int, int]] = []
+    line_start = 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        marker = _BULLET.match(line)
+        # A lone "-" or "1." line is a marker, not a unit; keep words like "- Greet customers."
+        body_start = line_start + (marker.end() if marker else 0)
+        cuts = [body_start]
+        segment = text[body_start:line_end]
+        cuts += [body_start + m.start() + 1 for m in _INLINE_BULLET.finditer(segment)]
+        cuts += [body_start + m.end() for m in _SENTENCE_END.finditer(segment)
+                 if not (segment[m.start()] == "." and _ABBREVIATION.search(segment, 0, m.start()))]
+        cuts = sorted(set(cuts)) + [line_end]
+        for start, end in zip(cuts, cuts[1:]):
+            piece = _trimmed(text, start, end)
+            if piece is None:
+                continue
+            piece_start = piece[0]
+            lead = _INLINE_BULLET.match(" " + text[piece_start:piece[1]])
+            if lead:
+                piece = _trimmed(text, piece_start + lead.end() - 1, piece[1]) or piece
+            spans.extend(_split_long(*piece, text))
+        line_start = line_end + 1
+    return spans

@@ -1,0 +1,111 @@
+"""Train the scorer on the O*NET tables and write a model folder with metadata and a card."""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, onet
+from .bands import BANDS, BAND_MEANING
+from .model_store import ONET_ATTRIBUTION, save_model
+from .onet import Tables
+from .scorer import TARGETS, build_scorer
+from .segment import unit_bounds
+
+SEED = 13
+DEFAULT_NAME = "servicelens"
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Occupations presented as postings (unit lists), their targets and SOC minor groups."""
+
+    texts: list[str]
+    units: list[list[str]]
+    targets: np.ndarray
+    groups: np.ndarray
+
+
+def posting_units(text: str) -> list[str]:
+    return [text[s:e] for s, e in unit_bounds(text)] or [text]
+
+
+def training_set(occupations: pd.DataFrame) -> TrainingSet:
+    texts = [onet.occupation_posting(row) for row in occupations.to_dict("records")]
+    return TrainingSet(texts, [posting_units(t) for t in texts],
+                       occupations[list(TARGETS)].to_numpy(dtype=float),
+                       occupations["minor_group"].to_numpy())
+
+
+def next_version(models_dir: Path, name: str) -> str:
+    """``MAJOR.MINOR.N``: the package's major.minor and one more than the models already there."""
+    base = ".".join(__version__.split(".")[:2])
+    pattern = re.compile(rf"^{re.escape(name)}-{re.escape(base)}\.(\d+)$")
+    taken = [int(m.group(1)) for p in models_dir.glob(f"{name}-*") if (m := pattern.match(p.name))]
+    return f"{base}.{max(taken, default=-1) + 1}"
+
+
+def fit(tables: Tables, seed: int = SEED):
+    random.seed(seed)
+    np.random.seed(seed)
+    data = training_set(tables.occupations)
+    return build_scorer(seed=seed).fit(data.units, data.targets, sentences=tables.sentences)
+
+
+def model_card(meta: dict) -> str:
+    from .evaluate import format_metrics  # the card quotes the figures in the same layout
+
+    metrics = meta.get("metrics")
+    figures = format_metrics(metrics) if metrics else "Not evaluated yet: run `servicelens evaluate`."
+    bands = "\n".join(f"- **{name}** (from {lower:g}): {BAND_MEANING[name]}" for name, lower in BANDS)
+    return f"""# {meta['name']} {meta['version']}
+
+Scores a job posting 0-100 for how central serving people is to the role.
+
+- **Scale**: calibrated to O*NET Work Context "Deal With External Customers" (4.C.1.b.1.f), 0-100.
+- **Targets**: `cs_score` (Deal With External Customers); `external` (mean of Deal With External
+  Customers, Performing for or Working Directly with the Public, Assisting and Caring for Others);
+  `internal` (mean of Communicating with Supervisors, Peers, or Subordinates and Work With Work Group or Team).
+- **Training data**: {meta['training']['occupations']} O*NET 29.0 occupations presented as postings
+  (title, description, task statements) and {meta['training']['sentences']} task statements labelled
+  through their Generalized Work Activities; ratings from O*NET OnLine (release 24.2) joined through
+  the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
+- **Estimator**: {meta['estimator']}
+
+## Bands
+{bands}
+
+## Evaluation
+```
+{figures}
+```
+
+## Limits
+Trained on O*NET occupation descriptions, not on postings: company blurbs, benefits and legal text
+in real postings can move the score. English only.
+
+## Attribution
+{ONET_ATTRIBUTION}
+"""
+
+
+def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DEFAULT_NAME,
+          version: str | None = None, seed: int = SEED) -> Path:
+    """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder."""
+    version = version or next_version(out_root, name)
+    estimator = fit(tables, seed)
+    meta = {
+        "name": name,
+        "version": version,
+        "seed": seed,
+        "targets": list(TARGETS),
+        "bands": dict(BANDS),
+        "estimator": repr(estimator),
+        "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
+                     "inputs": inputs},
+    }
+    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta))

@@ -1,0 +1,58 @@
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.errors import ModelError
+from pipeline.model_store import META_FILE, MODEL_FILE, load_estimator, save_model
+from pipeline.scorer import TextRidgeScorer
+
+UNITS = [["Greet customers.", "Answer questions."], ["Write code.", "Review designs."],
+         ["Serve guests."], ["Operate machines."]]
+Y = np.array([[90, 80, 70], [20, 25, 80], [85, 80, 60], [10, 15, 60]], dtype=float)
+
+
+@pytest.fixture()
+def model_dir(tmp_path):
+    estimator = TextRidgeScorer(min_df=1).fit(UNITS, Y)
+    return save_model(estimator, tmp_path / "toy-0.0.1", {"name": "toy", "version": "0.0.1"}, "# toy\n")
+
+
+def test_round_trip_and_metadata(model_dir):
+    estimator, meta = load_estimator(model_dir)
+    assert meta["name"] == "toy" and "CC BY 4.0" in meta["attribution"]
+    assert set(meta["libraries"]) >= {"scikit-learn", "spacy", "numpy", "python"}
+    assert estimator.predict(UNITS).shape == (4, 3)
+    assert not any(p.name.startswith(".") for p in model_dir.parent.iterdir())
+
+
+def test_tampered_model_file_is_refused(model_dir):
+    with open(model_dir / MODEL_FILE, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        load_estimator(model_dir)
+
+
+def test_incompatible_library_major_version_is_refused(model_dir):
+    meta = json.loads((model_dir / META_FILE).read_text())
+    meta["libraries"]["scikit-learn"] = "0.24.2"
+    (model_dir / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="scikit-learn 0.24.2"):
+        load_estimator(model_dir)
+
+
+def test_other_minor_version_warns(model_dir):
+    meta = json.loads((model_dir / META_FILE).read_text())
+    major = meta["libraries"]["scikit-learn"].split(".")[0]
+    meta["libraries"]["scikit-learn"] = f"{major}.0.0"
+    (model_dir / META_FILE).write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="retrain"):
+        load_estimator(model_dir)
+
+
+def test_missing_pieces(tmp_path, model_dir):
+    with pytest.raises(ModelError, match="no model found"):
+        load_estimator(tmp_path / "nothing")
+    (model_dir / MODEL_FILE).unlink()
+    with pytest.raises(ModelError, match="missing"):
+        load_estimator(model_dir)

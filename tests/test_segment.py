@@ -1,0 +1,61 @@
+import pytest
+
+from pipeline.segment import unit_bounds
+
+
+def units(text):
+    return [text[s:e] for s, e in unit_bounds(text)]
+
+
+def test_bullets_of_every_kind_are_separate_units():
+    text = "What you'll do:\n- Greet customers.\n* Stock shelves\n• Run the register\n1. Count cash\n2) Close up"
+    assert units(text) == ["What you'll do:", "Greet customers.", "Stock shelves", "Run the register",
+                           "Count cash", "Close up"]
+
+
+def test_sentences_split_but_abbreviations_do_not():
+    text = "Founded by Dr. Smith in the U.S. in 1990. We use e.g. Excel daily. Apply now!"
+    assert units(text) == ["Founded by Dr. Smith in the U.S. in 1990.", "We use e.g. Excel daily.", "Apply now!"]
+
+
+def test_short_units_are_never_lost():
+    assert units("Greet customers.") == ["Greet customers."]
+    assert units("Hi") == ["Hi"]
+
+
+def test_scraped_lists_that_lost_their_line_breaks():
+    text = "Qualifications:Juris Doctor degree;Licensed in New York.Strong writing skills"
+    assert units(text) == ["Qualifications:", "Juris Doctor degree;", "Licensed in New York.", "Strong writing skills"]
+
+
+def test_inline_bullets_split():
+    assert units("Skills: • Excel • Word") == ["Skills:", "Excel", "Word"]
+
+
+def test_offsets_index_the_text_and_units_do_not_overlap():
+    text = "About us\n\nWe serve.  Really!\n\n-\n- Greet  customers.\n"
+    bounds = unit_bounds(text)
+    assert all(0 <= s < e <= len(text) for s, e in bounds)
+    assert all(a[1] <= b[0] for a, b in zip(bounds, bounds[1:]))
+    assert units(text) == ["About us", "We serve.", "Really!", "Greet  customers."]
+
+
+def test_a_very_long_run_is_cut_into_readable_units():
+    text = "word " * 2000
+    bounds = unit_bounds(text)
+    assert len(bounds) > 1 and all(e - s <= 1000 for s, e in bounds)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "- \n* \n1.", "•••"])
+def test_empty_or_marker_only_text_has_no_units(text):
+    assert unit_bounds(text) == []
+
+
+def test_spacy_component_is_registered_and_marks_units():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("servicelens_segmenter")
+    doc = nlp("About us: we serve.\n- Greet customers.\n• Run the register")
+    assert [span.text for span in doc.spans["units"]] == ["About us: we serve.", "Greet customers.", "Run the register"]
+    assert sum(1 for _ in doc.sents) == 3
