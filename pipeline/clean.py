@@ -1,91 +1,108 @@
 """Clean posting text (HTML remnants, entities, control characters) while keeping offsets.
 
-``clean_text`` returns the cleaned text together with, for every cleaned character, the index
-of the original character it came from, so evidence found in the cleaned text can be reported
-with offsets into the text the user gave us.
+``clean_text`` returns the cleaned text with a compact map back to the text the user gave us, so
+evidence found in the cleaned text is reported with offsets into the original.
 """
 from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 _BLOCK_TAGS = {"p", "br", "div", "ul", "ol", "tr", "table", "section", "article", "header",
                "footer", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "dt", "dd", "blockquote", "pre"}
-_DROP_CONTENT = re.compile(r"<(script|style|head|noscript)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<!?/?([a-zA-Z][a-zA-Z0-9]*)?[^<>]{0,2000}>|&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});?",
-                     re.S)
-# Control characters except tab/newline, zero-width characters and BOMs vanish; exotic spaces become spaces.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
-_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\x0c]")
 _LOOKS_HTML = re.compile(r"</?[a-zA-Z][^<>]{0,200}>|&[#a-zA-Z0-9]{2,32};")
-_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b]")
+_HTML = (r"(?P<drop><(?P<droptag>script|style|head|noscript)\b[^>]*>.*?</(?P=droptag)\s*>)"
+         r"|(?P<comment><!--.*?-->|<!\[CDATA\[.*?\]\]>)"
+         r"|(?P<tag><!?/?(?P<name>[a-zA-Z][a-zA-Z0-9]*)?[^<>]{0,2000}>)"
+         r"|(?P<entity>&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});?)|")
+# Line breaks become "\n"; control characters (but tab/newline), zero-width characters, BOMs and lone
+# surrogates vanish; exotic spaces and tabs become a plain space.
+_CHARS = (r"(?P<br>\r\n?|[\u2028\u2029\x85\x0b])"
+          r"|(?P<gone>[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ud800-\udfff])"
+          r"|(?P<space>[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\x0c])")
+_PLAIN = re.compile(_CHARS)
+_WITH_HTML = re.compile(_HTML.rstrip("|") + "|" + _CHARS, re.I | re.S)
+
+
+def _normalise(text: str) -> str:
+    return _PLAIN.sub(lambda m: "\n" if m.lastgroup == "br" else " " if m.lastgroup == "space" else "", text)
+
+
+def _replacement(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind in ("br", "drop"):
+        return "\n"
+    if kind == "space":
+        return " "
+    if kind in ("gone", "comment"):
+        return ""
+    token = match.group(0)
+    if kind == "entity":
+        return _normalise(html.unescape(token if token.endswith(";") else token + ";"))
+    name = (match.group("name") or "").lower()
+    if name == "li":
+        return "" if token.startswith("</") else "\n• "
+    return "\n" if name in _BLOCK_TAGS else ""
 
 
 @dataclass(frozen=True)
 class CleanText:
-    """Cleaned text plus, for each of its characters, the original span ``[starts[i], ends[i])``
-    it came from (one character, or the whole tag or entity it replaced)."""
+    """Cleaned text plus a map of the edits made: ``pieces`` holds, in order, one
+    ``(clean_start, orig_start, orig_end, copied)`` per run of copied text or per replacement."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    pieces: tuple[tuple[int, int, int, bool], ...]
     original_length: int
+
+    def _locate(self, i: int) -> tuple[int, int]:
+        """Original span of cleaned character ``i``."""
+        k = bisect_right(self._starts, i) - 1
+        clean_start, orig_start, orig_end, copied = self.pieces[k]
+        if copied:
+            pos = orig_start + (i - clean_start)
+            return pos, pos + 1
+        return orig_start, orig_end
+
+    @property
+    def _starts(self) -> list[int]:
+        return [p[0] for p in self.pieces]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the cleaned text to a span of the original text."""
+        if not self.pieces or start >= len(self.text):
+            return self.original_length, self.original_length
         if end <= start:
-            pos = self.starts[start] if start < len(self.starts) else self.original_length
+            pos = self._locate(start)[0]
             return pos, pos
-        return self.starts[start], self.ends[end - 1]
-
-
-def _replacement(match: re.Match) -> str:
-    token = match.group(0)
-    if token.startswith("&"):
-        return html.unescape(token if token.endswith(";") else token + ";") if match.group(2) else token
-    tag = (match.group(1) or "").lower()
-    if tag == "li":
-        return "" if token.startswith("</") else "\n• "
-    return "\n" if tag in _BLOCK_TAGS else ""
-
-
-def _rewrite(text: str, starts: list[int], ends: list[int], pieces: list[tuple[str, int, int]]
-             ) -> tuple[str, list[int], list[int]]:
-    """Apply ``(replacement, start, end)`` edits (sorted, non-overlapping), carrying the offset maps."""
-    out: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    cursor = 0
-    for replacement, start, end in pieces:
-        out.append(text[cursor:start])
-        new_starts.extend(starts[cursor:start])
-        new_ends.extend(ends[cursor:start])
-        out.append(replacement)
-        new_starts.extend([starts[start]] * len(replacement))
-        new_ends.extend([ends[end - 1]] * len(replacement))
-        cursor = end
-    out.append(text[cursor:])
-    new_starts.extend(starts[cursor:])
-    new_ends.extend(ends[cursor:])
-    return "".join(out), new_starts, new_ends
-
-
-def _edits(pattern: re.Pattern, text: str, repl) -> list[tuple[str, int, int]]:
-    return [(repl(m), m.start(), m.end()) for m in pattern.finditer(text)]
+        return self._locate(start)[0], self._locate(end - 1)[1]
 
 
 def clean_text(raw: str) -> CleanText:
     """Strip HTML tags and entities, drop invisible characters, normalise spaces and line breaks."""
-    text, starts, ends = raw, list(range(len(raw))), list(range(1, len(raw) + 1))
-    passes = [(_LINE_BREAKS, lambda m: "\n"), (_INVISIBLE, lambda m: ""), (_SPACES, lambda m: " ")]
-    if ("<" in raw or "&" in raw) and _LOOKS_HTML.search(raw):
-        passes = [(_DROP_CONTENT, lambda m: "\n"), (_MARKUP, _replacement)] + passes
-    for pattern, repl in passes:
-        edits = _edits(pattern, text, repl)
-        if edits:
-            text, starts, ends = _rewrite(text, starts, ends, edits)
-    return CleanText(text, tuple(starts), tuple(ends), len(raw))
+    pattern = _WITH_HTML if ("<" in raw or "&" in raw) and _LOOKS_HTML.search(raw) else _PLAIN
+    out: list[str] = []
+    pieces: list[tuple[int, int, int, bool]] = []
+    length = cursor = 0
+    for match in pattern.finditer(raw):
+        start, end = match.span()
+        if start == end:
+            continue
+        if start > cursor:
+            pieces.append((length, cursor, start, True))
+            out.append(raw[cursor:start])
+            length += start - cursor
+        replacement = _replacement(match)
+        if replacement:
+            pieces.append((length, start, end, False))
+            out.append(replacement)
+            length += len(replacement)
+        cursor = end
+    if cursor < len(raw) or not pieces:
+        pieces.append((length, cursor, len(raw), True))
+        out.append(raw[cursor:])
+    return CleanText("".join(out), tuple(pieces), len(raw))
 
 
 def strip_html(raw: str) -> str:

@@ -66,35 +66,36 @@ def train(labeled_dir: Optional[Path] = LabeledDir, postings_dir: Optional[Path]
                        name=name, version=version, seed=seed)
     typer.echo(f"model written to {folder}")
     if evaluate:
-        _evaluate(folder, source, postings_dir, seed)
+        _evaluate(folder, source, postings_dir)
 
 
-def _evaluate(folder: Path, labeled_dir: Path, postings_dir: Optional[Path], seed: int) -> None:
+def _evaluate(folder: Path, labeled_dir: Path, postings_dir: Optional[Path]) -> None:
     from .evaluate import format_metrics
     from .evaluation_run import evaluate_model
 
-    metrics = evaluate_model(folder, labeled_dir, paths.postings_dir(postings_dir), seed=seed)
+    metrics = evaluate_model(folder, labeled_dir, paths.postings_dir(postings_dir))
     typer.echo(format_metrics(metrics))
     typer.echo(f"metrics written to {folder / 'metrics.json'}")
 
 
 @app.command()
 def evaluate(model: Optional[Path] = ModelOpt, labeled_dir: Optional[Path] = LabeledDir,
-             postings_dir: Optional[Path] = PostingsDir, seed: int = typer.Option(13, help="Random seed")) -> None:
+             postings_dir: Optional[Path] = PostingsDir) -> None:
     """Held-out O*NET figures, baselines and dev-posting checks; writes metrics.json into the model folder."""
     from .registry import resolve_model
 
-    _evaluate(resolve_model(model), paths.labeled_dir(labeled_dir), postings_dir, seed)
+    _evaluate(resolve_model(model), paths.labeled_dir(labeled_dir), postings_dir)
 
 
 @app.command()
 def predict(files: List[Path] = typer.Argument(..., help="Posting files: .txt .md .html .htm .json"),
-            as_json: bool = typer.Option(False, "--json", help="One JSON object per posting"),
+            as_json: bool = typer.Option(False, "--json", help="One JSON object per posting, with every signal"),
+            html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML page with the evidence highlighted"),
             model: Optional[Path] = ModelOpt) -> None:
     """Score one posting per file."""
     from .predict_files import predict_files
 
-    failures = predict_files(files, model, as_json, out=sys.stdout, err=sys.stderr)
+    failures = predict_files(files, model, as_json, out=sys.stdout, err=sys.stderr, html_path=html)
     if failures:
         raise typer.Exit(1)
 

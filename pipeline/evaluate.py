@@ -11,7 +11,11 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
-from .scorer import TARGETS, TextRidgeScorer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+
+from .scorer import TARGETS
 
 N_FOLDS = 5
 #: Baseline (a): nouns naming people a worker serves, per word of the posting.
@@ -83,7 +87,9 @@ def dev_postings_report(scores: np.ndarray, functions: Sequence[list[str]]) -> d
 
 def baselines(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]) -> dict:
     """The two baselines named by the foundation issue, on the same folds as the model."""
-    tfidf = onet_heldout(TextRidgeScorer(alpha=1.0), [[t] for t in texts], Y, groups)
+    tfidf_ridge = Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2))),
+                            ("ridge", Ridge(alpha=1.0))])
+    tfidf = onet_heldout(tfidf_ridge, list(texts), Y, groups)
     return {"keyword_share": keyword_baseline(texts, Y, groups), "tfidf_ridge": tfidf}
 
 
@@ -95,6 +101,18 @@ def format_metrics(metrics: dict) -> str:
     for name, block in rows:
         cells = "".join(f"{block[t]['spearman']:>12.3f} /{block[t]['mae']:>6.1f}" for t in TARGETS)
         lines.append(f"  {name:16}{cells}")
+    for key, title in (("signals_onet_heldout", "Signals on O*NET task statements of held-out groups"),
+                       ("signals_challenge", "Signals on the hand-written challenge set")):
+        block = metrics.get(key)
+        if not block:
+            continue
+        per = block.get("categories", block)
+        head = f"{title}: micro P {per['micro']['precision']:.2f} R {per['micro']['recall']:.2f} F1 {per['micro']['f1']:.2f}"
+        if "exact_match" in block:
+            head += f"; exact category set on {block['exact_match']:.0%} of {block['units']} units"
+        lines.append(head)
+        lines.append("  " + ", ".join(f"{c} {v['precision']:.2f}/{v['recall']:.2f}/{v['f1']:.2f}"
+                                      for c, v in per.items() if c != "micro") + "  (P/R/F1)")
     dev = metrics.get("dev_postings")
     if dev:
         lines.append(f"Dev postings ({dev['tagged']} tagged of {dev['postings']}): "

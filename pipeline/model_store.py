@@ -93,11 +93,15 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str) ->
     return folder
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temporary file so readers never see half a file."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def read_meta(folder: Path) -> dict[str, Any]:

@@ -1,33 +1,51 @@
-"""The spaCy pipeline: a blank English tokenizer plus servicelens' own components (no downloads).
+"""servicelens as spaCy components, on a blank English pipeline (nothing is downloaded).
 
-Components are registered factories (also exposed through the ``spacy_factories`` entry point),
-so ``nlp.add_pipe("servicelens_segmenter")`` works in any spaCy pipeline once servicelens is installed.
+The factories are registered with spaCy and exposed through the ``spacy_factories`` entry point,
+so once servicelens is installed any pipeline can ``nlp.add_pipe("customer_signals")``:
+
+- ``servicelens_segmenter``: units (sentences and bullet items) in ``doc.spans["units"]``;
+- ``servicelens_sections``: the same units labelled with their section (``span.label_``);
+- ``customer_signals``: scores the posting with a servicelens model; the signals go to
+  ``doc.spans["customer_signals"]`` (label = category) and the whole result to ``doc._.servicelens``.
+
+The components only wrap the plain functions the batch scorer uses (``predict`` computes,
+``set_annotations`` writes to the Doc), so both paths give the same answers.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from .paths import resource
+from .sections import SectionRules, label_sections
 from .segment import unit_bounds
 
 UNITS_KEY = "units"
+SIGNALS_KEY = "customer_signals"
+RESULT_ATTR = "servicelens"
+
+
+def _unit_spans(doc: Doc) -> list[Span]:
+    """Units as token spans (expanded to token edges; a unit inside the previous one's tokens is dropped)."""
+    spans: list[Span] = []
+    for start, end in unit_bounds(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and len(span) and not (spans and span.start < spans[-1].end):
+            spans.append(span)
+    return spans
 
 
 class Segmenter:
-    """spaCy component: ``doc.spans["units"]`` holds the units; sentence starts follow them."""
+    """``doc.spans["units"]`` holds the units; sentence starts follow them."""
 
     def __init__(self, nlp: Language, name: str = "servicelens_segmenter"):
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        units = []
-        for start, end in unit_bounds(doc.text):
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is not None and len(span):
-                if units and span.start < units[-1].end:  # token overlap after expansion
-                    continue
-                units.append(span)
+        units = _unit_spans(doc)
         starts = {span.start for span in units}
         for token in doc:
             token.is_sent_start = token.i in starts or token.i == 0
@@ -35,12 +53,71 @@ class Segmenter:
         return doc
 
 
+class Sections:
+    """Labels each unit in ``doc.spans["units"]`` with its section (headings get ``<section>_heading``)."""
+
+    def __init__(self, nlp: Language, name: str = "servicelens_sections", rules: str = "sections.v1"):
+        self.name = name
+        self.rules = SectionRules(resource(rules + ".json"))
+
+    def __call__(self, doc: Doc) -> Doc:
+        units = list(doc.spans.get(UNITS_KEY, []))
+        labels = label_sections([u.text for u in units], self.rules)
+        doc.spans[UNITS_KEY] = [Span(doc, u.start, u.end, label=l.section + ("_heading" if l.heading else ""))
+                                for u, l in zip(units, labels)]
+        return doc
+
+
+class CustomerSignals:
+    """Scores the posting and marks its customer-facing signals."""
+
+    def __init__(self, nlp: Language, name: str = "customer_signals", model: str = ""):
+        from .predict import load_model
+
+        self.name = name
+        self.model = load_model(model or None)
+        if not Doc.has_extension(RESULT_ATTR):
+            Doc.set_extension(RESULT_ATTR, default=None)
+
+    def predict(self, docs: Iterable[Doc]) -> list:
+        return [self.model.score(doc.text) for doc in docs]
+
+    def set_annotations(self, docs: Iterable[Doc], results: list) -> None:
+        for doc, result in zip(docs, results):
+            signals = [s for s in result.signals if s.start is not None]
+            doc.spans[SIGNALS_KEY] = [span for s in signals
+                                      if (span := doc.char_span(s.start, s.end, label=s.category,
+                                                                alignment_mode="expand")) is not None]
+            doc._.set(RESULT_ATTR, result)
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+
 @Language.factory("servicelens_segmenter")
 def make_segmenter(nlp: Language, name: str) -> Segmenter:
     return Segmenter(nlp, name)
 
 
-def build_nlp() -> Language:
+@Language.factory("servicelens_sections", default_config={"rules": "sections.v1"})
+def make_sections(nlp: Language, name: str, rules: str) -> Sections:
+    return Sections(nlp, name, rules)
+
+
+@Language.factory("customer_signals", default_config={"model": ""})
+def make_customer_signals(nlp: Language, name: str, model: str) -> CustomerSignals:
+    return CustomerSignals(nlp, name, model)
+
+
+def build_nlp(model: str = "") -> Language:
+    """A blank English pipeline with every servicelens component."""
     nlp = spacy.blank("en")
     nlp.add_pipe("servicelens_segmenter")
+    nlp.add_pipe("servicelens_sections")
+    nlp.add_pipe("customer_signals", config={"model": model})
     return nlp

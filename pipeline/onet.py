@@ -159,10 +159,15 @@ def build_occupation_table(onet_dir: Path, ratings_dir: Path) -> pd.DataFrame:
     return table[columns].sort_values("code").reset_index(drop=True)
 
 
+def occupation_body(row: pd.Series | dict) -> str:
+    """The body of an occupation presented as a posting: description and a task list."""
+    tasks = "\n".join(f"- {task}" for task in row["tasks"])
+    return f"{row['description']}\n\nResponsibilities:\n{tasks}"
+
+
 def occupation_posting(row: pd.Series | dict) -> str:
     """An occupation presented as a posting would be: title, description and a task list."""
-    tasks = "\n".join(f"- {task}" for task in row["tasks"])
-    return f"{row['title']}\n\n{row['description']}\n\nResponsibilities:\n{tasks}"
+    return f"{row['title']}\n\n{occupation_body(row)}"
 
 
 def build_tables(onet_dir: Path, ratings_dir: Path) -> Tables:

@@ -1,36 +1,47 @@
-"""Score postings: read -> clean -> segment -> score -> explain. The Python API lives here."""
+"""Score postings: prepare (clean, segment, sections) -> score -> explain. The Python API lives here."""
 from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 import numpy as np
 
 from .bands import band
-from .clean import clean_text
+from .categories import CATEGORIES
 from .errors import Errors, InputError
 from .model_store import load_estimator
+from .paths import resource
+from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
-from .segment import unit_bounds
+from .sections import SectionRules
+from .signals import NEGATION
 
 TOP_SIGNALS = 5
+#: A unit the sentence model alone marks needs at least this much evidence to be shown as a signal.
+MODEL_SIGNAL_MIN = 0.25
 
 
 @dataclass(frozen=True)
 class Signal:
-    """A piece of the posting that moved the score.
+    """A customer-facing phrase (or a whole unit, when the learned model found it) that moved the score.
 
-    ``text`` is the cleaned unit; ``start``/``end`` index the text as given (so ``raw[start:end]``
-    may include markup). A signal from a separately given title has no offsets and no unit.
+    ``start``/``end`` index the text as given (``text`` is the cleaned phrase); a signal in a
+    separately given title has no offsets. ``contribution`` is in score points: ``Result.base``
+    + ``Result.title_contribution`` + every signal's contribution + ``Result.other`` = ``Result.cs_score``.
     """
 
     text: str
     start: int | None
     end: int | None
     unit: int | None
+    section: str
+    category: str
+    polarity: str
+    confidence: float
     contribution: float
+    source: str
 
 
 @dataclass
@@ -40,6 +51,8 @@ class Result:
     external: float
     internal: float
     base: float
+    title_contribution: float  # what the job title says
+    other: float  # text that is not a marked signal (words the model weighs), and clipping at 0/100
     signals: list[Signal] = field(default_factory=list)
     model_version: str = ""
     title: str | None = None
@@ -48,6 +61,9 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def top_signals(self, n: int = TOP_SIGNALS) -> list[Signal]:
+        return sorted(self.signals, key=lambda s: -abs(s.contribution))[:n]
+
 
 class Model:
     """A loaded, verified model folder that scores posting text."""
@@ -55,44 +71,87 @@ class Model:
     def __init__(self, folder: Path):
         self.path = Path(folder)
         self.estimator, self.meta = load_estimator(self.path)
+        version = self.meta.get("rules", {}).get("sections", "sections.v1")
+        self.section_rules = SectionRules(resource(version + ".json"))
 
     @property
     def version(self) -> str:
         return f"{self.meta.get('name', 'servicelens')}-{self.meta.get('version', '?')}"
 
+    def prepare(self, text: str, title: str | None = None) -> PreparedPosting:
+        return prepare(text, title, self.section_rules)
+
     def score(self, text: str, title: str | None = None, source: str | None = None) -> Result:
         """Score one posting. ``text`` may hold HTML; signal offsets index ``text`` exactly."""
-        clean = clean_text(text)
-        bounds = unit_bounds(clean.text)
-        units = [clean.text[s:e] for s, e in bounds]
-        if title and title.strip():
-            units.insert(0, title.strip())
-        if not units:
+        posting = self.prepare(text, title)
+        if not posting.bounds and not posting.title:
             raise InputError(Errors.E008.format(path=source or "<text>"))
-        base, contributions = self.estimator.explain(units)
-        scores = np.clip(base + contributions.sum(axis=0), 0.0, 100.0)
-        offset = 1 if title and title.strip() else 0
-        signals = []
-        for i in np.argsort(-contributions[:, 0], kind="stable"):
-            if contributions[i, 0] <= 0 or len(signals) >= TOP_SIGNALS:
-                break
-            contribution = round(float(contributions[i, 0]), 2)
-            if i < offset:
-                signals.append(Signal(units[i], None, None, None, contribution))
-                continue
-            start, end = clean.original_span(*bounds[i - offset])
-            signals.append(Signal(units[i], start, end, int(i - offset), contribution))
-        cs, external, internal = (round(float(v), 1) for v in scores[:3])
-        return Result(cs_score=cs, band=band(cs), external=external, internal=internal,
-                      base=round(float(base[0]), 2), signals=signals, model_version=self.version,
-                      title=title, source=source)
+        units = posting.scorer_units()
+        base, contributions, evidence = self.estimator.explain(units)
+        raw = base + contributions.sum(axis=0)
+        scores = np.clip(raw, 0.0, 100.0)
+        signals = self._signals(posting, contributions[:, 0], evidence)
+        cs = round(float(scores[0]), 1)
+        title_points = round(float(contributions[0, 0]), 2)
+        # Clipping at 0 or 100 is reported as part of `other`, so the parts still add up.
+        other = cs - round(float(base[0]), 2) - title_points - sum(s.contribution for s in signals)
+        return Result(cs_score=cs, band=band(cs), external=round(float(scores[1]), 1),
+                      internal=round(float(scores[2]), 1), base=round(float(base[0]), 2),
+                      title_contribution=title_points, other=round(other, 2), signals=signals,
+                      model_version=self.version,
+                      title=posting.title or None, source=source)
 
-    def score_texts(self, texts: Iterable[str]) -> np.ndarray:
-        """Scores (n, 3) for plain texts: cs_score, external, internal, clipped to 0-100."""
-        units = [[t[s:e] for s, e in unit_bounds(t)] or [t] for t in (clean_text(x).text for x in texts)]
+    def _signals(self, posting: PreparedPosting, unit_points: np.ndarray, evidence) -> list[Signal]:
+        """Share each scored unit's contribution among its signals (by their weight)."""
+        signals: list[Signal] = []
+        for k, unit in enumerate(posting.scored):
+            points = float(unit_points[k + 1])
+            s0, _ = posting.bounds[unit]
+            found = [(m, m.confidence) for m in unit_matches(evidence, k, posting.bounds[unit][1] - s0)]
+            if not found:
+                continue
+            total = sum(w for _, w in found) or 1.0
+            for match, w in found:
+                start, end = posting.clean.original_span(s0 + match.start, s0 + match.end)
+                signals.append(Signal(
+                    text=posting.clean.text[s0 + match.start:s0 + match.end], start=start, end=end, unit=unit,
+                    section=posting.sections[unit].section, category=match.category, polarity=match.polarity,
+                    confidence=round(match.confidence, 3), contribution=round(points * w / total, 2),
+                    source=match.source))
+        return sorted(signals, key=lambda s: -abs(s.contribution))
+
+    def score_table(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """Scores (n, 3) for many postings: cs_score, external, internal, clipped to 0-100."""
+        titles = titles if titles is not None else [None] * len(texts)
+        units = [self.prepare(t, title).scorer_units() for t, title in zip(texts, titles)]
         return np.clip(self.estimator.predict(units), 0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class _UnitMatch:
+    """A whole unit marked by the learned sentence model (no phrase pattern matched)."""
+
+    start: int
+    end: int
+    category: str
+    confidence: float
+    polarity: str = "positive"
+    source: str = "model"
+
+
+def unit_matches(evidence, k: int, unit_length: int) -> list:
+    """The signals of scored unit ``k``: its phrase-pattern matches, or, where no pattern matched,
+    the categories the learned sentence model is confident about (marking the whole unit)."""
+    found = list(evidence.matches[k])
+    if found:
+        return found
+    return [_UnitMatch(0, unit_length, c, float(evidence.evidence[k, j]))
+            for j, c in enumerate(CATEGORIES) if evidence.evidence[k, j] >= MODEL_SIGNAL_MIN]
 
 
 def load_model(path: str | os.PathLike | None = None) -> Model:
     """Load a model folder (default: ``$SERVICELENS_MODEL`` or the registry's active model)."""
     return Model(resolve_model(path))
+
+
+__all__ = ["Model", "Result", "Signal", "load_model", "NEGATION"]

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from .errors import ServicelensError
+from .html_report import render_html
+from .model_store import write_text_atomic
 from .predict import Model, Result, load_model
 from .read import read_posting
 
@@ -17,23 +19,29 @@ def summary(result: Result) -> str:
     lines = [f"{head}",
              f"  customer-service score {result.cs_score:5.1f}  ({result.band})",
              f"  external {result.external:5.1f}   internal {result.internal:5.1f}   model {result.model_version}"]
-    if result.signals:
-        lines.append("  top evidence:")
-        for signal in result.signals:
+    lines.append(f"  how: base {result.base:.1f}, title {result.title_contribution:+.1f}, "
+                 f"signals {sum(s.contribution for s in result.signals):+.1f}, other text {result.other:+.1f}")
+    top = result.top_signals()
+    if top:
+        lines.append("  top signals:")
+        for signal in top:
             text = " ".join(signal.text.split())
-            text = text if len(text) <= 90 else text[:87] + "..."
-            lines.append(f"    {signal.contribution:+6.1f}  {text}")
+            text = text if len(text) <= 70 else text[:67] + "..."
+            qualifier = "" if signal.polarity == "positive" else f", {signal.polarity}"
+            lines.append(f"    {signal.contribution:+6.1f}  {signal.category:<13} {text}  [{signal.section}{qualifier}]")
     return "\n".join(lines)
 
 
 def predict_files(files: Iterable[str | os.PathLike], model_path: str | os.PathLike | None,
-                  as_json: bool, out: TextIO, err: TextIO) -> int:
+                  as_json: bool, out: TextIO, err: TextIO, html_path: str | os.PathLike | None = None) -> int:
     """Score each file; a file that fails gets a message naming it and the others still run.
 
+    With ``html_path``, also write one self-contained HTML page with the evidence highlighted.
     Returns the number of files that could not be scored.
     """
     model: Model = load_model(model_path)
     failures = 0
+    scored = []
     for i, path in enumerate(files):
         try:
             posting = read_posting(path)
@@ -42,8 +50,12 @@ def predict_files(files: Iterable[str | os.PathLike], model_path: str | os.PathL
             failures += 1
             err.write(f"servicelens: error: {exc}\n")
             continue
+        if html_path:
+            scored.append((model.prepare(posting.text, posting.title), result))
         if as_json:
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         else:
             out.write(("\n" if i else "") + summary(result) + "\n")
+    if html_path:
+        write_text_atomic(Path(html_path), render_html(scored, model.version))
     return failures

@@ -1,59 +1,247 @@
-"""The posting scorer: an sklearn estimator over the units of a posting, explainable additively.
+"""The posting scorer: evidence per unit, combined additively into a calibrated 0-100 score.
 
-X is a sequence of postings, each a list of unit strings (title first, then sentences/bullets).
-``predict`` returns one row per posting with the targets ``cs_score``, ``external``, ``internal``;
-``explain`` splits one posting's prediction into a base value plus one contribution per unit.
+X is a sequence of postings, each a list of unit strings: the title first ("" when unknown), then
+the units that describe the work (duties and requirements; the caller leaves out about-us,
+benefits and legal text). The scorer has four named parts, each an sklearn ``Pipeline``:
+
+- ``text_model_``: TF-IDF of the posting -> Ridge on the three targets;
+- ``title_model_``: character n-grams of the title -> Ridge, trained on O*NET titles and their
+  alternate titles;
+- ``sentence_model_``: TF-IDF of one unit -> one logistic regression per signal category,
+  trained on O*NET task statements labelled through their Generalized Work Activities;
+- ``final_``: Ridge over the stacked evidence (out-of-fold predictions of the parts above, and
+  per-category evidence from the sentence model and the phrase patterns).
+
+Every feature is a sum over units, so a prediction splits exactly into a base value plus one
+contribution per unit (``explain``).
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GroupKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+
+from .categories import CATEGORIES, EXTERNAL_CATEGORIES, GWA_CATEGORY
+from .signals import NEGATION, SignalPatterns, weight
 
 TARGETS = ("cs_score", "external", "internal")
+#: Points an explicit "no customer contact" statement takes off the external targets. Not learned:
+#: O*NET task statements never say what a job does not do.
+NEGATION_POINTS = 8.0
 
 
 def _join(units: Sequence[str]) -> str:
-    return "\n".join(units)
+    return "\n".join(u for u in units if u)
 
 
-class TextRidgeScorer(BaseEstimator, RegressorMixin):
-    """TF-IDF of the whole posting + Ridge; each unit's contribution is its terms' share."""
+class UnitNgrams:
+    """Word 1-2-grams that never cross a line: each unit (one per line) is analysed on its own,
+    so every term of a posting belongs to exactly one unit and contributions add up exactly."""
 
-    def __init__(self, alpha: float = 0.3, min_df: int = 2, ngram_range: tuple[int, int] = (1, 2)):
-        self.alpha = alpha
-        self.min_df = min_df
-        self.ngram_range = ngram_range
+    def __init__(self):
+        self._analyze = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
 
-    def fit(self, X: Sequence[Sequence[str]], y, sample_weight=None, sentences=None):
-        self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, min_df=self.min_df, ngram_range=self.ngram_range)
-        features = self.vectorizer_.fit_transform([_join(units) for units in X])
-        self.ridge_ = Ridge(alpha=self.alpha).fit(features, np.asarray(y, dtype=float), sample_weight=sample_weight)
+    def __call__(self, text: str) -> list[str]:
+        return [term for line in text.split("\n") for term in self._analyze(line)]
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+
+def sentence_targets(sentences: pd.DataFrame) -> np.ndarray:
+    """0/1 matrix (sentences x categories) from the sentence table's GWA labels."""
+    y = np.zeros((len(sentences), len(CATEGORIES)), dtype=int)
+    for label, category in GWA_CATEGORY.items():
+        y[:, CATEGORIES.index(category)] |= sentences[label].to_numpy(dtype=int)
+    return y
+
+
+class UnitEvidence:
+    """Per-unit category evidence of a batch of postings (from the sentence model and patterns)."""
+
+    def __init__(self, owners: np.ndarray, evidence: np.ndarray, negations: np.ndarray, matches: list):
+        self.owners = owners  # posting index of each unit (title excluded)
+        self.evidence = evidence  # units x categories, 0-1
+        self.negations = negations  # units, count of negation statements
+        self.matches = matches  # units -> pattern matches (for reporting signals)
+
+
+class PostingScorer(BaseEstimator, RegressorMixin):
+    def __init__(self, text_alpha: float = 0.3, title_alpha: float = 3.0, final_alpha: float = 1.0,
+                 sentence_C: float = 4.0, evidence_threshold: float = 0.5, inner_folds: int = 5,
+                 patterns: str | None = None):
+        self.text_alpha = text_alpha
+        self.title_alpha = title_alpha
+        self.final_alpha = final_alpha
+        self.sentence_C = sentence_C
+        self.evidence_threshold = evidence_threshold
+        self.inner_folds = inner_folds
+        self.patterns = patterns
+
+    # -- the parts -------------------------------------------------------------------------
+    def _text_model(self) -> Pipeline:
+        return Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, analyzer=UnitNgrams())),
+                         ("ridge", Ridge(alpha=self.text_alpha))])
+
+    def _title_model(self) -> Pipeline:
+        return Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 5), min_df=2)),
+                         ("ridge", Ridge(alpha=self.title_alpha))])
+
+    def _sentence_model(self) -> Pipeline:
+        classifier = LogisticRegression(C=self.sentence_C, max_iter=2000, class_weight="balanced")
+        return Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2))),
+                         ("clf", OneVsRestClassifier(classifier))])
+
+    def _fit_parts(self, X, y, titles, sentences):
+        text = self._text_model().fit([_join(u) for u in X], y)
+        title_texts = [t for units, extra in zip(X, titles) for t in [units[0], *extra] if t]
+        title_y = np.vstack([np.repeat(y[i:i + 1], sum(1 for t in [units[0], *extra] if t), axis=0)
+                             for i, (units, extra) in enumerate(zip(X, titles))])
+        title = self._title_model().fit(title_texts, title_y)
+        sentence = self._sentence_model().fit(sentences["text"].tolist(), sentence_targets(sentences))
+        return text, title, sentence
+
+    # -- evidence ----------------------------------------------------------------------------
+    def unit_evidence(self, X: Sequence[Sequence[str]], sentence_model=None) -> UnitEvidence:
+        sentence_model = sentence_model or self.sentence_model_
+        owners, units = [], []
+        for i, posting in enumerate(X):
+            for unit in posting[1:]:
+                owners.append(i)
+                units.append(unit)
+        evidence = np.zeros((len(units), len(CATEGORIES)))
+        negations = np.zeros(len(units))
+        matches = []
+        if units:
+            proba = sentence_model.predict_proba(units)
+            evidence = np.clip((proba - self.evidence_threshold) / (1 - self.evidence_threshold), 0, 1)
+        for k, unit in enumerate(units):
+            found = self.patterns_.qualify(unit, self.patterns_.find(unit))
+            matches.append(found)
+            for match in found:
+                if match.category == NEGATION:
+                    negations[k] += 1
+                else:
+                    j = CATEGORIES.index(match.category)
+                    evidence[k, j] = max(evidence[k, j], weight(match))
+            if negations[k]:  # a negated unit carries no learned evidence for external service
+                for category in EXTERNAL_CATEGORIES:
+                    j = CATEGORIES.index(category)
+                    if not any(m.category == category for m in found):
+                        evidence[k, j] = 0.0
+        return UnitEvidence(np.asarray(owners, dtype=int), evidence, negations, matches)
+
+    @staticmethod
+    def _unit_scale(X) -> np.ndarray:
+        """Evidence is summed over units and divided by sqrt(#units): long postings are not louder."""
+        return 1.0 / np.sqrt(np.maximum([len(p) - 1 for p in X], 1))
+
+    def _features(self, X, parts) -> tuple[np.ndarray, UnitEvidence]:
+        text, title, sentence = parts
+        ev = self.unit_evidence(X, sentence)
+        summed = np.zeros((len(X), len(CATEGORIES)))
+        np.add.at(summed, ev.owners, ev.evidence)
+        summed *= self._unit_scale(X)[:, None]
+        has_title = np.array([1.0 if p and p[0] else 0.0 for p in X])
+        title_pred = title.predict([p[0] if p and p[0] else " " for p in X])
+        title_pred = title_pred * has_title[:, None]
+        features = np.hstack([text.predict([_join(u) for u in X]), title_pred, has_title[:, None], summed])
+        return features, ev
+
+    # -- sklearn API -------------------------------------------------------------------------
+    def fit(self, X: Sequence[Sequence[str]], y, *, groups, sentences: pd.DataFrame, titles=None, codes=None):
+        """Fit on postings ``X`` (unit lists), targets ``y`` (n x 3) and grouping ``groups``.
+
+        ``sentences`` is the O*NET sentence table (its ``code`` column is matched to ``codes`` so
+        out-of-fold parts never see the task statements of the occupations they predict);
+        ``titles`` gives each posting's extra titles (O*NET alternate titles) for the title model.
+        """
+        X = [list(p) for p in X]
+        y = np.asarray(y, dtype=float)
+        groups = np.asarray(groups)
+        titles = titles if titles is not None else [[] for _ in X]
+        codes = np.asarray(codes if codes is not None else groups)
+        self.patterns_ = SignalPatterns(self.patterns)
+        stacked = np.zeros((len(X), 2 * y.shape[1] + 1 + len(CATEGORIES)))
+        for train, test in GroupKFold(self.inner_folds).split(X, y, groups):
+            train_codes = set(codes[train])
+            parts = self._fit_parts([X[i] for i in train], y[train], [titles[i] for i in train],
+                                    sentences[sentences["code"].isin(train_codes)])
+            stacked[test] = self._features([X[i] for i in test], parts)[0]
+        self.text_model_, self.title_model_, self.sentence_model_ = self._fit_parts(X, y, titles, sentences)
+        self.feature_means_ = stacked.mean(axis=0)
+        self.final_ = Ridge(alpha=self.final_alpha).fit(stacked, y)
+        self.pattern_version_ = self.patterns_.version
         return self
 
-    def predict(self, X: Sequence[Sequence[str]]) -> np.ndarray:
-        return np.atleast_2d(self.ridge_.predict(self.vectorizer_.transform([_join(u) for u in X])).T).T
+    def _parts(self):
+        return self.text_model_, self.title_model_, self.sentence_model_
 
-    def explain(self, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        doc = self.vectorizer_.transform([_join(units)])
-        coef = np.atleast_2d(self.ridge_.coef_)
-        analyzer = self.vectorizer_.build_analyzer()
-        vocab = self.vectorizer_.vocabulary_
-        unit_terms = [[vocab[t] for t in analyzer(u) if t in vocab] for u in units]
+    def predict(self, X: Sequence[Sequence[str]]) -> np.ndarray:
+        features, ev = self._features(X, self._parts())
+        penalty = np.zeros(len(X))
+        np.add.at(penalty, ev.owners, ev.negations)
+        pred = self.final_.predict(features)
+        pred[:, :2] -= NEGATION_POINTS * np.minimum(penalty, 2)[:, None]
+        return pred
+
+    def explain(self, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray, UnitEvidence]:
+        """Base (targets,) and contributions (units x targets) adding up to the prediction.
+
+        ``units[0]`` is the title ("" when unknown); row 0 of the contributions belongs to it.
+        """
+        X = [list(units)]
+        features, ev = self._features(X, self._parts())
+        coef = np.atleast_2d(self.final_.coef_)  # targets x features
+        n_targets = coef.shape[0]
+        contributions = np.zeros((len(units), n_targets))
+        # Text part: each unit gets its terms' share of the text model's (linear) prediction.
+        text_pipe = self.text_model_
+        text_terms = self._term_contributions(text_pipe, units)  # units x targets (text model)
+        text_coef = coef[:, :n_targets]  # final weights on the text predictions
+        contributions += text_terms @ text_coef.T
+        # Title part: all on the title unit (a title-less posting has the title feature at 0).
+        title_block = slice(n_targets, 2 * n_targets + 1)
+        contributions[0] += (features[0, title_block] - self.feature_means_[title_block]) @ coef[:, title_block].T
+        # Evidence part: per unit, scaled like the feature.
+        scale = self._unit_scale(X)[0]
+        ev_block = slice(2 * n_targets + 1, None)
+        contributions[1:] += (ev.evidence * scale) @ coef[:, ev_block].T
+        contributions[1:, :2] -= NEGATION_POINTS * np.minimum(np.cumsum(ev.negations), 2)[:, None] \
+            - NEGATION_POINTS * np.minimum(np.cumsum(ev.negations) - ev.negations, 2)[:, None]
+        prediction = self.predict(X)[0]
+        base = prediction - contributions.sum(axis=0)
+        return base, contributions, ev
+
+    @staticmethod
+    def _term_contributions(text_pipe: Pipeline, units: Sequence[str]) -> np.ndarray:
+        """Split the text model's prediction minus its intercept over the units that hold the terms."""
+        vectorizer, ridge = text_pipe.named_steps["tfidf"], text_pipe.named_steps["ridge"]
+        doc = vectorizer.transform([_join(units)])
+        coef = np.atleast_2d(ridge.coef_)
+        analyzer = vectorizer.build_analyzer()  # UnitNgrams: terms stay inside their unit
+        vocab = vectorizer.vocabulary_
+        unit_terms = [[vocab[t] for t in analyzer(u) if t in vocab] if u else [] for u in units]
         totals: dict[int, int] = {}
         for terms in unit_terms:
             for t in terms:
                 totals[t] = totals.get(t, 0) + 1
-        weight = {j: doc[0, j] for j in totals}
-        contributions = np.zeros((len(units), coef.shape[0]))
+        out = np.zeros((len(units), coef.shape[0]))
         for i, terms in enumerate(unit_terms):
             for t in terms:
-                contributions[i] += coef[:, t] * weight[t] / totals[t]
-        return np.atleast_1d(self.ridge_.intercept_).astype(float), contributions
+                out[i] += coef[:, t] * doc[0, t] / totals[t]
+        return out
 
 
-def build_scorer(seed: int = 13) -> BaseEstimator:
-    return TextRidgeScorer()
+def build_scorer(**params) -> PostingScorer:
+    return PostingScorer(**params)

@@ -58,6 +58,7 @@ def _split_heading(text: str) -> tuple[str, str]:
 
 
 def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
+    """One label per unit; a unit that is only a heading is marked ``heading=True``."""
     labels: list[UnitSection] = []
     current: str | None = None
     for text in units:

@@ -14,7 +14,8 @@ from .bands import BANDS, BAND_MEANING
 from .model_store import ONET_ATTRIBUTION, save_model
 from .onet import Tables
 from .scorer import TARGETS, build_scorer
-from .segment import unit_bounds
+from .prepare import prepare
+from .sections import SectionRules
 
 SEED = 13
 DEFAULT_NAME = "servicelens"
@@ -22,23 +23,30 @@ DEFAULT_NAME = "servicelens"
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """Occupations presented as postings (unit lists), their targets and SOC minor groups."""
+    """Occupations presented as postings: full texts, scorer units, targets, groups, extra titles."""
 
     texts: list[str]
     units: list[list[str]]
     targets: np.ndarray
     groups: np.ndarray
+    codes: np.ndarray
+    titles: list[list[str]]
+
+    def fit_params(self, sentences: pd.DataFrame, index=None) -> dict:
+        """Keyword arguments of ``PostingScorer.fit`` for all rows, or for the rows in ``index``."""
+        index = np.arange(len(self.units)) if index is None else np.asarray(index)
+        codes = self.codes[index]
+        return {"groups": self.groups[index], "codes": codes, "titles": [self.titles[i] for i in index],
+                "sentences": sentences[sentences["code"].isin(set(codes))]}
 
 
-def posting_units(text: str) -> list[str]:
-    return [text[s:e] for s, e in unit_bounds(text)] or [text]
-
-
-def training_set(occupations: pd.DataFrame) -> TrainingSet:
-    texts = [onet.occupation_posting(row) for row in occupations.to_dict("records")]
-    return TrainingSet(texts, [posting_units(t) for t in texts],
+def training_set(occupations: pd.DataFrame, rules: SectionRules) -> TrainingSet:
+    rows = occupations.to_dict("records")
+    units = [prepare(onet.occupation_body(row), row["title"], rules).scorer_units() for row in rows]
+    return TrainingSet([onet.occupation_posting(row) for row in rows], units,
                        occupations[list(TARGETS)].to_numpy(dtype=float),
-                       occupations["minor_group"].to_numpy())
+                       occupations["minor_group"].to_numpy(), occupations["code"].to_numpy(),
+                       [list(row["alternate_titles"]) for row in rows])
 
 
 def next_version(models_dir: Path, name: str) -> str:
@@ -52,8 +60,8 @@ def next_version(models_dir: Path, name: str) -> str:
 def fit(tables: Tables, seed: int = SEED):
     random.seed(seed)
     np.random.seed(seed)
-    data = training_set(tables.occupations)
-    return build_scorer(seed=seed).fit(data.units, data.targets, sentences=tables.sentences)
+    data = training_set(tables.occupations, SectionRules())
+    return build_scorer().fit(data.units, data.targets, **data.fit_params(tables.sentences))
 
 
 def model_card(meta: dict) -> str:
@@ -105,6 +113,7 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
         "targets": list(TARGETS),
         "bands": dict(BANDS),
         "estimator": repr(estimator),
+        "rules": {"sections": SectionRules().version, "signals": estimator.pattern_version_},
         "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
                      "inputs": inputs},
     }

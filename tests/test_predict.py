@@ -34,6 +34,7 @@ def test_signal_offsets_index_the_original_text(shipped_model):
     for signal in result.signals:
         assert signal.start is not None and 0 <= signal.start < signal.end <= len(raw)
         assert signal.text.split()[0] in raw[signal.start:signal.end]
+        assert signal.category and signal.section in ("duties", "requirements")
 
 
 def test_customer_roles_outscore_back_office_roles(shipped_model):
@@ -42,11 +43,28 @@ def test_customer_roles_outscore_back_office_roles(shipped_model):
     assert store.cs_score > engineer.cs_score + 5
 
 
-def test_contributions_and_base_add_up(shipped_model):
-    result = shipped_model.score("Greet customers.\nAnswer phones.\nFile reports.")
-    units = shipped_model.estimator.explain(["Greet customers.", "Answer phones.", "File reports."])
-    assert result.base == pytest.approx(units[0][0], abs=0.01)
-    assert result.cs_score == pytest.approx(min(100, max(0, units[0][0] + units[1][:, 0].sum())), abs=0.06)
+@pytest.mark.parametrize("text, title", [
+    ("Greet customers.\nAnswer phones.\nFile reports.", None),
+    ((EXAMPLES / "store-associate.txt").read_text(encoding="utf-8"), None),
+    ("Resolve complaints from patients and families.", "Patient Advocate"),
+])
+def test_base_signals_and_other_add_up_to_the_score(shipped_model, text, title):
+    result = shipped_model.score(text, title=title)
+    total = result.base + result.title_contribution + sum(s.contribution for s in result.signals) + result.other
+    assert total == pytest.approx(result.cs_score, abs=0.05)
+
+
+def test_the_base_is_the_same_for_every_posting(shipped_model):
+    bases = {shipped_model.score(t).base for t in ("Greet customers.", "Operate a forklift.\nLoad trucks.")}
+    assert len(bases) == 1
+
+
+def test_boilerplate_does_not_move_the_score(shipped_model):
+    duties = "Responsibilities:\n- Operate the CNC lathe.\n- Inspect finished parts.\n"
+    about = "About us:\nWe serve millions of customers and our clients love us.\n"
+    eeo = "We are an equal opportunity employer and welcome all applicants and customers.\n"
+    plain = shipped_model.score(duties)
+    assert shipped_model.score(about + duties + eeo).cs_score == pytest.approx(plain.cs_score, abs=0.05)
 
 
 def test_predict_command_summary_and_json():
@@ -83,3 +101,12 @@ def test_load_model_default_is_the_shipped_model(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("SERVICELENS_MODEL", raising=False)
     assert load_model().path.parent.name == "models"
+
+
+def test_html_output_is_self_contained(tmp_path):
+    out = tmp_path / "evidence.html"
+    result = runner.invoke(app, ["predict", "--html", str(out), str(EXAMPLES / "store-associate.txt")])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<mark" in page and "service" in page and "O*NET 29.0 Database" in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page

@@ -31,7 +31,7 @@ def test_training_is_reproducible(trained_model, labeled_dir, tmp_path):
 
     again = train(read_tables(labeled_dir), read_manifest(labeled_dir)["inputs"], tmp_path, version="0.0.1")
     texts = ["Greet customers and process returns.", "Operate the CNC lathe and inspect parts."]
-    np.testing.assert_allclose(load_model(trained_model).score_texts(texts), load_model(again).score_texts(texts))
+    np.testing.assert_allclose(load_model(trained_model).score_table(texts), load_model(again).score_table(texts))
 
 
 def test_heldout_figures_beat_the_baselines(metrics, trained_model):

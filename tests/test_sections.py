@@ -1,0 +1,64 @@
+import pytest
+
+from pipeline.sections import SectionRules, label_sections
+from pipeline.segment import unit_bounds
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return SectionRules()
+
+
+def sections_of(text, rules):
+    units = [text[s:e] for s, e in unit_bounds(text)]
+    return [(u, label.section, label.heading) for u, label in zip(units, label_sections(units, rules))]
+
+
+POSTING = """About Us
+We are a leading grocery chain serving millions of customers every day.
+What You'll Do
+- Greet customers and answer questions.
+- Stock shelves.
+Who You Are
+- 1+ years of retail experience.
+Why Join
+- Employee discount and 401(k) match.
+We are an equal opportunity employer and consider all qualified applicants without regard to race or religion.
+"""
+
+
+def test_headed_posting(rules):
+    labels = {u: s for u, s, h in sections_of(POSTING, rules) if not h}
+    assert labels["We are a leading grocery chain serving millions of customers every day."] == "about"
+    assert labels["Greet customers and answer questions."] == "duties"
+    assert labels["1+ years of retail experience."] == "requirements"
+    assert labels["Employee discount and 401(k) match."] == "benefits"
+    assert labels[[u for u in labels if u.startswith("We are an equal")][0]] == "legal"
+
+
+@pytest.mark.parametrize("heading, section", [
+    ("Key Responsibilities:", "duties"), ("What you'll do", "duties"), ("Your role", "duties"),
+    ("Responsibilities will include:", "duties"), ("Qualifications", "requirements"),
+    ("What we're looking for:", "requirements"), ("About the company", "about"), ("Why join us?", "about"),
+    ("Benefits", "benefits"), ("What we offer", "benefits"), ("Equal Opportunity Statement", "legal"),
+])
+def test_heading_variants(rules, heading, section):
+    assert rules.heading_section(heading.rstrip(":")) == section
+
+
+def test_inline_heading_and_text(rules):
+    labels = sections_of("Responsibilities: greet guests at the door.\nRequirements: a valid license.", rules)
+    assert [(s, h) for _, s, h in labels] == [("duties", False), ("requirements", False)]
+
+
+def test_unheaded_prose(rules):
+    text = ("Acme Corp is a leading provider of payroll software. The Support Specialist will answer customer "
+            "calls and resolve billing issues. Must have 2 years of experience in a call center. "
+            "We offer competitive pay and dental insurance.")
+    labels = [s for _, s, _ in sections_of(text, rules)]
+    assert labels == ["about", "duties", "requirements", "benefits"]
+
+
+def test_eeo_text_is_legal_even_under_a_duties_heading(rules):
+    labels = sections_of("Responsibilities\n- Greet guests.\nWe are an Equal Opportunity Employer.", rules)
+    assert labels[-1][1] == "legal"

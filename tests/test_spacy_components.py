@@ -1,0 +1,42 @@
+"""The spaCy components, registered through the package's spacy_factories entry point."""
+import spacy
+
+from tests.conftest import ROOT
+
+POSTING = ("Store Associate\nAbout us\nWe serve millions of customers.\nWhat you'll do\n"
+           "- Greet customers.\n- Resolve complaints politely.\n- Stock shelves.\n"
+           "We are an equal opportunity employer.")
+
+
+def test_segmenter_and_sections():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("servicelens_segmenter")
+    nlp.add_pipe("servicelens_sections")
+    doc = nlp(POSTING)
+    labels = {span.text: span.label_ for span in doc.spans["units"]}
+    assert labels["Greet customers."] == "duties"
+    assert labels["We serve millions of customers."] == "about"
+    assert labels["What you'll do"] == "duties_heading"
+    assert labels["We are an equal opportunity employer."] == "legal"
+    assert len(list(doc.sents)) == len(doc.spans["units"])
+
+
+def test_customer_signals_component(shipped_model_dir):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("customer_signals", config={"model": str(shipped_model_dir)})
+    doc = nlp(POSTING)
+    result = doc._.servicelens
+    assert 0 <= result.cs_score <= 100
+    spans = doc.spans["customer_signals"]
+    assert {"service", "complaints"} <= {span.label_ for span in spans}
+    # "customers" in About us is not a signal.
+    assert all("millions" not in span.text for span in spans)
+    for span in spans:
+        assert span.start_char >= POSTING.index("What you'll do")
+
+
+def test_build_nlp_matches_the_python_api(shipped_model_dir, shipped_model):
+    from pipeline.nlp import build_nlp
+
+    doc = build_nlp(str(shipped_model_dir))(POSTING)
+    assert doc._.servicelens.cs_score == shipped_model.score(POSTING).cs_score
