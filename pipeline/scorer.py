@@ -125,8 +125,8 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         if units:
             proba = sentence_model.predict_proba(units)
             evidence = np.clip((proba - self.evidence_threshold) / (1 - self.evidence_threshold), 0, 1)
-        for k, unit in enumerate(units):
-            found = self.patterns_.qualify(unit, self.patterns_.find(unit))
+        by_posting = [self.patterns_.find_all(posting[1:]) for posting in X]
+        for k, found in enumerate(m for posting in by_posting for m in posting):
             matches.append(found)
             for match in found:
                 if match.category == NEGATION:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import resource
+from .rules import Units, compile_rule
 
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
@@ -31,24 +32,27 @@ class SectionRules:
     """Compiled heading and cue patterns of one version of the rules file."""
 
     def __init__(self, path: Path | None = None):
-        data = json.loads(Path(path or resource(DEFAULT_RULES)).read_text(encoding="utf-8"))
+        path = Path(path or resource(DEFAULT_RULES))
+        data = json.loads(path.read_text(encoding="utf-8"))
         self.version = f"{data['name']}.v{data['version']}"
-        self.headings = [(section, re.compile(rf"^(?:{'|'.join(patterns)})$", re.I))
+        self.headings = [(section, compile_rule(f"^(?:{'|'.join(patterns)})$", path.name))
                          for section, patterns in data["headings"].items()]
-        self.cues = {section: re.compile("|".join(patterns), re.I) for section, patterns in data["cues"].items()}
+        self.cues = {section: compile_rule("|".join(f"(?:{p})" for p in patterns), path.name)
+                     for section, patterns in data["cues"].items()}
 
     def heading_section(self, text: str) -> str | None:
         words = _LEADING_JUNK.sub("", text).strip()
         if not words or len(words.split()) > _HEADING_MAX_WORDS:
             return None
         for section, pattern in self.headings:
-            if pattern.match(words):
+            if pattern.search(words):
                 return section
         return None
 
-    def cue(self, section: str, text: str) -> bool:
-        pattern = self.cues.get(section)
-        return bool(pattern and pattern.search(text))
+    def cues_by_unit(self, units: list[str]) -> dict[str, set[int]]:
+        """For each cue list, the units it matches (the posting is scanned once per list)."""
+        joined = Units(units)
+        return {section: joined.units_matching(pattern) for section, pattern in self.cues.items()}
 
 
 def _split_heading(text: str) -> tuple[str, str]:
@@ -61,7 +65,8 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
     """One label per unit; a unit that is only a heading is marked ``heading=True``."""
     labels: list[UnitSection] = []
     current: str | None = None
-    for text in units:
+    cues = rules.cues_by_unit(units)
+    for k, text in enumerate(units):
         head, rest = _split_heading(text)
         found = rules.heading_section(head)
         if found is None and not rest:
@@ -76,7 +81,7 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
             # An unknown heading ("Customer Experience:") keeps the current section.
             labels.append(UnitSection(current or "other", True))
             continue
-        labels.append(UnitSection(_content_section(text, current, rules), False))
+        labels.append(UnitSection(_content_section({s for s, hits in cues.items() if k in hits}, current), False))
     return labels
 
 
@@ -84,15 +89,15 @@ def _looks_like_heading(text: str) -> bool:
     return text.rstrip().endswith(":") and len(text.split()) <= _HEADING_MAX_WORDS
 
 
-def _content_section(text: str, current: str | None, rules: SectionRules) -> str:
-    if rules.cue("legal", text):
+def _content_section(cues: set[str], current: str | None) -> str:
+    """The section of a content unit from the cues it matches and the heading it stands under."""
+    if "legal" in cues:
         return "legal"
-    if current not in ("duties",) and rules.cue("benefits", text):
+    if current != "duties" and "benefits" in cues:
         return "benefits"
     if current is not None:
         return current
-    if rules.cue("about", text):
-        return "about"
-    if rules.cue("requirements", text):
-        return "requirements"
+    for section in ("about", "requirements"):
+        if section in cues:
+            return section
     return "duties"

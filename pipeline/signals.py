@@ -8,12 +8,14 @@ task statements) lives in the model and adds signals the patterns miss.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES
+from .errors import DataError
 from .paths import resource
+from .rules import Units, compile_rule, rule_set
 
 DEFAULT_PATTERNS = "customer_signals.v1.json"
 NEGATION = "negation"
@@ -37,38 +39,59 @@ class SignalPatterns:
     """The compiled patterns, negation and qualifier cues of one version of the patterns file."""
 
     def __init__(self, path: Path | None = None):
-        data = json.loads(Path(path or resource(DEFAULT_PATTERNS)).read_text(encoding="utf-8"))
+        path = Path(path or resource(DEFAULT_PATTERNS))
+        self._build(json.loads(path.read_text(encoding="utf-8")), path.name)
+
+    # Compiled RE2 objects do not pickle: a model keeps the rule data itself and recompiles on load.
+    def __getstate__(self) -> dict:
+        return {"data": self._data, "source": self._source}
+
+    def __setstate__(self, state: dict) -> None:
+        self._build(state["data"], state["source"])
+
+    def _build(self, data: dict, source: str) -> None:
+        self._data, self._source = data, source
         self.version = f"{data['name']}.v{data['version']}"
         people = data.get("people", {})
-        self.patterns = []
+        self.patterns, sources = [], []
         for entry in data["patterns"]:
             if entry["category"] not in CATEGORIES:
-                raise ValueError(f"{path or DEFAULT_PATTERNS}: unknown category {entry['category']!r}")
+                raise DataError(f"{source}: unknown category {entry['category']!r}")
             text = entry["pattern"]
             for name, alternatives in people.items():
                 text = text.replace("{" + name + "}", f"(?:{alternatives})")
-            self.patterns.append((re.compile(text, re.I), entry["category"], float(entry["confidence"])))
-        self.negation = re.compile(data["negation"]["cues"], re.I)
+            sources.append(text)
+            self.patterns.append((compile_rule(text, source), entry["category"], float(entry["confidence"])))
+        self.any_pattern = rule_set(sources, source)
+        self.negation = compile_rule(data["negation"]["cues"], source)
         # A negator earlier in the same clause ("does not involve answering phones") negates a signal.
-        self.negation_scope = re.compile(data["negation"]["scope"], re.I)
-        self.scope_breaks = re.compile(data["negation"]["scope_breaks"], re.I)
-        self.qualifier = re.compile(data["qualifiers"]["cues"], re.I)
+        self.negation_scope = compile_rule(data["negation"]["scope"], source)
+        self.scope_breaks = compile_rule(data["negation"]["scope_breaks"], source)
+        self.qualifier = compile_rule(data["qualifiers"]["cues"], source)
 
     def find(self, unit: str) -> list[Match]:
-        """Pattern signals in one unit, overlapping matches of one category merged, best first."""
-        found: list[Match] = []
-        for pattern, category, confidence in self.patterns:
-            for m in pattern.finditer(unit):
-                if m.end() > m.start():
-                    found.append(Match(m.start(), m.end(), category, confidence))
-        return _merge(found)
+        """The signals of one unit (see ``find_all``)."""
+        return self.find_all([unit])[0]
 
-    def qualify(self, unit: str, matches: list[Match]) -> list[Match]:
-        """Apply negation and modality: drop negated signals, weaken qualified ones, and add a
-        negation signal for statements such as "no customer contact"."""
-        statements = [m.span() for m in self.negation.finditer(unit)]  # "no customer contact"
+    def find_all(self, units: Sequence[str]) -> list[list[Match]]:
+        """Pattern signals of every unit of a posting: overlapping matches of one category merged,
+        best first, with negation and modality applied."""
+        joined = Units(units)
+        found: list[list[Match]] = [[] for _ in joined.units]
+        for index in self.any_pattern.Match(joined.text) or ():
+            pattern, category, confidence = self.patterns[index]
+            for k, start, end in joined.finditer(pattern):
+                found[k].append(Match(start, end, category, confidence))
+        statements = _by_unit(joined, self.negation)
+        qualified = joined.units_matching(self.qualifier)
+        return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualified)
+                for k, (unit, matches) in enumerate(zip(joined.units, found))]
+
+    def _qualify(self, unit: str, matches: list[Match], statements: list[tuple[int, int]],
+                 qualified: bool) -> list[Match]:
+        """Drop negated signals, weaken qualified ones, and add a negation signal for statements
+        such as "no customer contact"."""
         negated: list[tuple[int, int]] = []  # signals a negator earlier in their clause cancels
-        qualified = bool(self.qualifier.search(unit))
         out: list[Match] = []
         for match in matches:
             if any(s < match.end and match.start < e for s, e in statements):
@@ -89,6 +112,13 @@ class SignalPatterns:
         before = unit[max(0, start - 80):start]
         scope = self.negation_scope.search(before)
         return bool(scope) and not self.scope_breaks.search(before[scope.start():])
+
+
+def _by_unit(joined: Units, pattern) -> dict[int, list[tuple[int, int]]]:
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for k, start, end in joined.finditer(pattern):
+        spans.setdefault(k, []).append((start, end))
+    return spans
 
 
 def _with(match: Match, **changes) -> Match:

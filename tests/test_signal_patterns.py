@@ -9,7 +9,7 @@ def patterns():
 
 
 def signals(patterns, unit):
-    return patterns.qualify(unit, patterns.find(unit))
+    return patterns.find(unit)
 
 
 @pytest.mark.parametrize("unit, category", [
@@ -50,3 +50,19 @@ def test_frequency_and_modality_qualify(patterns, unit):
 def test_negating_one_thing_does_not_negate_another(patterns):
     found = signals(patterns, "No cold calling: all leads are inbound, and you'll close deals with new customers.")
     assert "selling" in {m.category for m in found if m.polarity == "positive"}
+
+
+def test_a_posting_is_scanned_as_a_whole_but_signals_stay_in_their_unit(patterns):
+    units = ["Greet customers", "No customer contact required.", "Stock shelves"]
+    found = patterns.find_all(units)
+    assert [m.category for m in found[0]] == ["service"] and found[0][0].end <= len(units[0])
+    assert [m.category for m in found[1]] == ["negation"]
+    assert found[2] == []
+
+
+def test_patterns_survive_pickling(patterns):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(patterns))
+    assert again.version == patterns.version
+    assert again.find("Greet customers.") == patterns.find("Greet customers.")

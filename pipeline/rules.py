@@ -1,0 +1,68 @@
+"""Linear-time regular expressions (RE2) for the rule files, scanned once per posting.
+
+Rule files (sections, signal patterns) are data a user may edit, and postings are untrusted text;
+RE2 matches in time linear in the input, so no pattern or posting can make matching hang.
+A posting's units are scanned together (joined by newlines) and matches mapped back to units,
+which costs one call per rule instead of one per rule and unit.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Iterator, Sequence
+
+import re2
+
+from .errors import DataError
+
+_OPTIONS = re2.Options()
+_OPTIONS.case_sensitive = False
+
+
+def compile_rule(pattern: str, source: str):
+    """Compile one rule case-insensitively; a bad rule is a clear error naming its file."""
+    try:
+        return re2.compile(pattern, options=_OPTIONS)
+    except re2.error as exc:
+        raise DataError(f"{source}: invalid pattern {pattern[:80]!r}: {exc}") from exc
+
+
+def rule_set(patterns: Sequence[str], source: str):
+    """An RE2 set: one pass tells which of ``patterns`` occur in a text at all."""
+    compiled = re2.Set.SearchSet(_OPTIONS)
+    for pattern in patterns:
+        if compiled.Add(pattern) < 0:
+            raise DataError(f"{source}: invalid pattern {pattern[:80]!r}")
+    compiled.Compile()
+    return compiled
+
+
+class Units:
+    """The units of one posting joined into one text, with the map back to units."""
+
+    def __init__(self, units: Sequence[str]):
+        self.units = list(units)
+        self.text = "\n".join(self.units)
+        self.starts: list[int] = []
+        position = 0
+        for unit in self.units:
+            self.starts.append(position)
+            position += len(unit) + 1
+
+    def unit_of(self, position: int) -> int:
+        return bisect_right(self.starts, position) - 1
+
+    def finditer(self, pattern) -> Iterator[tuple[int, int, int]]:
+        """``(unit, start, end)`` of each match, offsets relative to the unit; a match that would
+        run past its unit's end is cut there (a rule never spans two units)."""
+        for match in pattern.finditer(self.text):
+            start, end = match.span()
+            if end <= start:
+                continue
+            k = self.unit_of(start)
+            unit_end = self.starts[k] + len(self.units[k])
+            if start >= unit_end:
+                continue
+            yield k, start - self.starts[k], min(end, unit_end) - self.starts[k]
+
+    def units_matching(self, pattern) -> set[int]:
+        return {k for k, _, _ in self.finditer(pattern)}
