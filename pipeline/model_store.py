@@ -23,7 +23,7 @@ from typing import Any
 import joblib
 
 from .errors import Errors, ModelError
-from .onet import sha256_file
+from .files import sha256_file, write_text_atomic
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -91,13 +91,6 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str) ->
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

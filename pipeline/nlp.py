@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -46,9 +48,10 @@ class Segmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         units = _unit_spans(doc)
-        starts = {span.start for span in units}
-        for token in doc:
-            token.is_sent_start = token.i in starts or token.i == 0
+        if len(doc):
+            starts = np.full((len(doc), 1), -1, dtype="int64")  # -1: not a sentence start
+            starts[[0] + [span.start for span in units], 0] = 1
+            doc.from_array([SENT_START], starts.view("uint64"))
         doc.spans[UNITS_KEY] = units
         return doc
 

@@ -13,7 +13,6 @@ Definitions (documented in the README and every model card):
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError, Errors
+from .files import sha256_file
 
 ONET_FILES = {
     "occupations": "Occupation Data.txt",
@@ -66,14 +66,6 @@ SENTENCE_TABLE = "sentences.parquet"
 class Tables:
     occupations: pd.DataFrame
     sentences: pd.DataFrame
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_onet(onet_dir: Path, key: str) -> pd.DataFrame:

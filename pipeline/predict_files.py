@@ -8,7 +8,7 @@ from typing import Iterable, TextIO
 
 from .errors import ServicelensError
 from .html_report import render_html
-from .model_store import write_text_atomic
+from .files import write_text_atomic
 from .predict import Model, Result, load_model
 from .read import read_posting
 

@@ -17,10 +17,9 @@ contribution per unit (``explain``).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -30,6 +29,9 @@ from sklearn.pipeline import Pipeline
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES, GWA_CATEGORY
 from .signals import NEGATION, SignalPatterns, weight
+
+if TYPE_CHECKING:  # pandas is needed to train, not to score
+    import pandas as pd
 
 TARGETS = ("cs_score", "external", "internal")
 #: Points an explicit "no customer contact" statement takes off the external targets. Not learned:
@@ -219,7 +221,8 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         contributions[1:] += (ev.evidence * scale) @ coef[:, ev_block].T
         contributions[1:, :2] -= NEGATION_POINTS * np.minimum(np.cumsum(ev.negations), 2)[:, None] \
             - NEGATION_POINTS * np.minimum(np.cumsum(ev.negations) - ev.negations, 2)[:, None]
-        prediction = self.predict(X)[0]
+        prediction = self.final_.predict(features)[0]
+        prediction[:2] -= NEGATION_POINTS * min(ev.negations.sum(), 2)
         base = prediction - contributions.sum(axis=0)
         return base, contributions, ev
 
@@ -227,7 +230,8 @@ class PostingScorer(BaseEstimator, RegressorMixin):
     def _term_contributions(text_pipe: Pipeline, units: Sequence[str]) -> np.ndarray:
         """Split the text model's prediction minus its intercept over the units that hold the terms."""
         vectorizer, ridge = text_pipe.named_steps["tfidf"], text_pipe.named_steps["ridge"]
-        doc = vectorizer.transform([_join(units)])
+        doc = vectorizer.transform([_join(units)]).tocsr()
+        value = dict(zip(doc.indices.tolist(), doc.data.tolist()))  # term -> tf-idf weight
         coef = np.atleast_2d(ridge.coef_)
         analyzer = vectorizer.build_analyzer()  # UnitNgrams: terms stay inside their unit
         vocab = vectorizer.vocabulary_
@@ -238,8 +242,9 @@ class PostingScorer(BaseEstimator, RegressorMixin):
                 totals[t] = totals.get(t, 0) + 1
         out = np.zeros((len(units), coef.shape[0]))
         for i, terms in enumerate(unit_terms):
-            for t in terms:
-                out[i] += coef[:, t] * doc[0, t] / totals[t]
+            if terms:
+                share = np.array([value[t] / totals[t] for t in terms])
+                out[i] = coef[:, terms] @ share
         return out
 
 

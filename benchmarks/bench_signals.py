@@ -1,0 +1,67 @@
+"""Throughput of the reading and signal stages, the full scorer, and the spaCy pipeline alone.
+
+Realistic postings are the dev postings (~300 words each, cut there); run from the checkout:
+
+    python benchmarks/bench_signals.py [--postings-dir ../shared/data/postings-dev] [--n 2000]
+
+Prints postings/s on one core for each stage. The batch target (>= 2,000 postings/s end to end on
+2 cores) leaves 1,000 postings/s per core for everything; signal extraction may use half of it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+from pipeline import load_model, paths
+from pipeline.nlp import build_nlp
+from pipeline.postings_dev import read_dev_postings
+
+
+def rate(label: str, n: int, fn) -> float:
+    start = time.perf_counter()
+    fn()
+    per_second = n / (time.perf_counter() - start)
+    print(f"  {label:<44} {per_second:>8,.0f} postings/s")
+    return per_second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postings-dir", default=None)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+
+    dev = read_dev_postings(paths.postings_dir(args.postings_dir))
+    texts = [" ".join(d.split(" ")[:300]) for d in dev["description"]]
+    titles = dev["title"].tolist()
+    reps = -(-args.n // len(texts))
+    texts, titles = (texts * reps)[:args.n], (titles * reps)[:args.n]
+    words = sum(len(t.split()) for t in texts) / len(texts)
+
+    model = load_model(args.model)
+    print(f"servicelens signal benchmark: {args.n} postings, {words:.0f} words on average, model {model.version}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; one core")
+    prepared = []
+    rate("read: clean + segment + sections + title", args.n,
+         lambda: prepared.extend(model.prepare(t, ti) for t, ti in zip(texts, titles)))
+    units = [p.scorer_units() for p in prepared]
+    estimator = model.estimator
+    rate("signals: phrase patterns (negation, modality)", args.n,
+         lambda: [estimator.patterns_.find_all(u[1:]) for u in units])
+    rate("signals: patterns + sentence model", args.n, lambda: estimator.unit_evidence(units))
+    rate("score: all features + final model", args.n, lambda: estimator.predict(units))
+    rate("end to end: Model.score_table", args.n, lambda: model.score_table(texts, titles))
+    rate("end to end with evidence: Model.score", min(args.n, 500),
+         lambda: [model.score(t, ti) for t, ti in zip(texts[:500], titles[:500])])
+    nlp = build_nlp(str(model.path))
+    rate("spaCy pipeline alone: tokenizer + segmenter + sections", args.n,
+         lambda: list(nlp.pipe(texts, disable=["customer_signals"])))
+    rate("spaCy pipeline with customer_signals", min(args.n, 500), lambda: list(nlp.pipe(texts[:500])))
+
+
+if __name__ == "__main__":
+    main()
