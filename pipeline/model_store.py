@@ -72,6 +72,7 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str) ->
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a model registry is shared
     try:
         joblib.dump(estimator, tmp / MODEL_FILE, compress=3)
         meta = {
