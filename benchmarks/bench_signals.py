@@ -13,7 +13,6 @@ import argparse
 import os
 import platform
 import time
-from pathlib import Path
 
 from pipeline import load_model, paths
 from pipeline.nlp import build_nlp

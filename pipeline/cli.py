@@ -1,7 +1,6 @@
 """The ``servicelens`` command: thin Typer commands that validate arguments and call plain functions."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional

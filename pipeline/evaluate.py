@@ -5,7 +5,6 @@ import re
 from typing import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
@@ -122,9 +121,3 @@ def format_metrics(metrics: dict) -> str:
         top = list(dev["mean_by_function"].items())
         lines.append("  mean score by function: " + ", ".join(f"{k} {v['mean']:.0f} (n={v['n']})" for k, v in top))
     return "\n".join(lines)
-
-
-def metrics_frame(metrics: dict) -> pd.DataFrame:
-    rows = [("model", metrics["onet_heldout"])] + list(metrics.get("baselines", {}).items())
-    return pd.DataFrame({name: {f"{t}_{m}": block[t][m] for t in TARGETS for m in ("spearman", "mae")}
-                         for name, block in rows}).T

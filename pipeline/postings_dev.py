@@ -17,7 +17,3 @@ def read_dev_postings(postings_dir: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame["functions"] = frame["job_functions"].apply(lambda v: [f for f in v.split("|") if f])
     return frame
-
-
-def function_tags(frame: pd.DataFrame) -> list[str]:
-    return sorted({tag for tags in frame["functions"] for tag in tags})

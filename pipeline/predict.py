@@ -16,7 +16,6 @@ from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
 from .sections import SectionRules
-from .signals import NEGATION
 
 TOP_SIGNALS = 5
 #: A unit the sentence model alone marks needs at least this much evidence to be shown as a signal.
@@ -154,4 +153,4 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     return Model(resolve_model(path))
 
 
-__all__ = ["Model", "Result", "Signal", "load_model", "NEGATION"]
+__all__ = ["Model", "Result", "Signal", "load_model"]

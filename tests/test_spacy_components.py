@@ -1,7 +1,6 @@
 """The spaCy components, registered through the package's spacy_factories entry point."""
 import spacy
 
-from tests.conftest import ROOT
 
 POSTING = ("Store Associate\nAbout us\nWe serve millions of customers.\nWhat you'll do\n"
            "- Greet customers.\n- Resolve complaints politely.\n- Stock shelves.\n"
