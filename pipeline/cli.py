@@ -22,9 +22,18 @@ PostingsDir = typer.Option(None, "--postings-dir", help=f"Dev postings [env {pat
 ModelOpt = typer.Option(None, "--model", help=f"Model folder [env {paths.ENV_MODEL}; default: the active model in models/]")
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"servicelens: error: {message}", err=True)
-    raise typer.Exit(code)
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"servicelens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit")) -> None:
+    """How much of this job is customer service, and who are its customers?"""
 
 
 @data_app.command("build")

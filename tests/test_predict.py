@@ -110,3 +110,10 @@ def test_html_output_is_self_contained(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "<mark" in page and "service" in page and "O*NET 29.0 Database" in page
     assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+def test_version_flag():
+    from pipeline import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"servicelens {__version__}"
