@@ -1,11 +1,12 @@
-"""Throughput of the reading and signal stages, the full scorer, and the spaCy pipeline alone.
+"""Throughput of the reading, signal and group stages, the full scorer, and the spaCy pipeline alone.
 
 Realistic postings are the dev postings (~300 words each, cut there); run from the checkout:
 
     python benchmarks/bench_signals.py [--postings-dir ../shared/data/postings-dev] [--n 2000]
 
 Prints postings/s on one core for each stage. The batch target (>= 2,000 postings/s end to end on
-2 cores) leaves 1,000 postings/s per core for everything; signal extraction may use half of it.
+2 cores) leaves 1,000 postings/s per core for everything; signal extraction may use half of it,
+and group detection may add at most 25% to the batch time per posting.
 """
 from __future__ import annotations
 
@@ -53,13 +54,15 @@ def main() -> None:
          lambda: [estimator.patterns_.find_all(u[1:]) for u in units])
     rate("signals: patterns + sentence model", args.n, lambda: estimator.unit_evidence(units))
     rate("score: all features + final model", args.n, lambda: estimator.predict(units))
-    rate("end to end: Model.score_table", args.n, lambda: model.score_table(texts, titles))
+    table = rate("end to end: Model.score_table", args.n, lambda: model.score_table(texts, titles))
+    groups = rate("groups: explicit + O*NET inferred (prepared)", args.n, lambda: model.groups_many(prepared))
+    print(f"  {'groups add to the end-to-end time per posting':<44} {100 * table / groups:>8.0f} %")
     rate("end to end with evidence: Model.score", min(args.n, 500),
          lambda: [model.score(t, ti) for t, ti in zip(texts[:500], titles[:500])])
     nlp = build_nlp(str(model.path))
     rate("spaCy pipeline alone: tokenizer + segmenter + sections", args.n,
-         lambda: list(nlp.pipe(texts, disable=["customer_signals"])))
-    rate("spaCy pipeline with customer_signals", min(args.n, 500), lambda: list(nlp.pipe(texts[:500])))
+         lambda: list(nlp.pipe(texts, disable=["customer_signals", "customer_groups"])))
+    rate("spaCy pipeline with customer_signals and groups", min(args.n, 500), lambda: list(nlp.pipe(texts[:500])))
 
 
 if __name__ == "__main__":

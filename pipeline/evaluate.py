@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
+from .evaluate_groups import format_groups
 from .scorer import TARGETS
 
 N_FOLDS = 5
@@ -120,4 +121,5 @@ def format_metrics(metrics: dict) -> str:
                      f"p10 {dev['p10']:.1f}, p90 {dev['p90']:.1f}")
         top = list(dev["mean_by_function"].items())
         lines.append("  mean score by function: " + ", ".join(f"{k} {v['mean']:.0f} (n={v['n']})" for k, v in top))
+    lines.extend(format_groups(metrics))
     return "\n".join(lines)

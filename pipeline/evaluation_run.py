@@ -3,17 +3,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sklearn.base import clone
+
 from .evaluate import baselines, dev_postings_report, onet_heldout
-from .model_store import CARD_FILE, META_FILE, read_meta, write_json
+from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, read_gold
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
+from .groups import REPORT_THRESHOLD, reported
+from .model_store import CARD_FILE, META_FILE, read_meta, write_json
 from .onet import read_tables
 from .paths import checkout_root
 from .postings_dev import read_dev_postings
 from .predict import load_model
-from sklearn.base import clone
 from .train import model_card, training_set
 
 METRICS_FILE = "metrics.json"
+
+
+def labeled_file(labeled_dir: Path, name: str) -> Path | None:
+    """A hand-written labelled file: in the labelled folder, else the checkout's ``data/labeled/``."""
+    for folder in (Path(labeled_dir), checkout_root() and checkout_root() / "data" / "labeled"):
+        if folder and (folder / name).is_file():
+            return folder / name
+    return None
 
 
 def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -> dict:
@@ -32,15 +43,20 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         "baselines": baselines(data.texts, data.targets, data.groups),
     }
     metrics["signals_onet_heldout"] = sentence_level(model.estimator, tables.sentences)
-    challenge = Path(labeled_dir) / CHALLENGE_FILE
-    if not challenge.is_file() and checkout_root():
-        challenge = checkout_root() / "data" / "labeled" / CHALLENGE_FILE
-    if challenge.is_file():
+    challenge = labeled_file(labeled_dir, CHALLENGE_FILE)
+    if challenge:
         metrics["signals_challenge"] = challenge_set(model, challenge)
+    gold = labeled_file(labeled_dir, GOLD_FILE)
+    if gold:
+        metrics["groups_gold"] = gold_report(
+            lambda text, title: [g.group for g in reported(model.groups(model.prepare(text, title)))], read_gold(gold))
     if postings_dir is not None and Path(postings_dir).exists():
         dev = read_dev_postings(Path(postings_dir))
         scores = model.score_table(dev["description"].tolist(), dev["title"].tolist())
         metrics["dev_postings"] = dev_postings_report(scores, dev["functions"].tolist())
+        prepared = [model.prepare(t, title) for t, title in zip(dev["description"], dev["title"])]
+        metrics["groups_dev_postings"] = dev_groups_report(model.groups_many(prepared), dev["functions"].tolist(),
+                                                           REPORT_THRESHOLD)
     write_json(Path(folder) / METRICS_FILE, metrics)
     meta = read_meta(folder)
     meta["metrics"] = metrics

@@ -51,6 +51,13 @@ def _one(posting: PreparedPosting, result: Result) -> str:
         f"<tr><td class=num>{s.contribution:+.1f}</td><td><span class=tag style='background:{COLOURS.get(s.category)}'>"
         f"{escape(s.category)}</span></td><td>{escape(s.text[:120])}</td><td>{escape(s.section)}</td>"
         f"<td>{escape(s.polarity)}</td><td class=num>{s.confidence:.2f}</td></tr>" for s in result.signals)
+
+    groups = "".join(
+        f"<tr><td class=num>{g.confidence:.2f}</td><td>{escape(g.label)}</td><td>{g.scope}</td><td>{g.kind}</td>"
+        f"<td>{escape('; '.join(dict.fromkeys(e.occupation and 'O*NET: ' + e.occupation or e.text for e in g.evidence)))}</td></tr>"
+        for g in result.groups)
+    groups_table = (f"<h3>Customer groups</h3><table><tr><th>confidence</th><th>group</th><th>scope</th><th>found</th>"
+                    f"<th>evidence</th></tr>{groups}</table>") if groups else ""
     return f"""<h2>{escape(result.source or result.title or 'posting')}</h2>
 <p class=score><b>{result.cs_score:.1f}</b> / 100 &mdash; <b>{result.band}</b>
 <span class=muted>({escape(BAND_MEANING[result.band])})</span><br>
@@ -58,7 +65,8 @@ external {result.external:.1f} &middot; internal {result.internal:.1f} &middot;
 base {result.base:.1f}, title {result.title_contribution:+.1f}, signals {sum(s.contribution for s in result.signals):+.1f},
 other text {result.other:+.1f}</p>
 <div class=posting>{_highlighted(posting, result)}</div>
-<table><tr><th>points</th><th>category</th><th>evidence</th><th>section</th><th>polarity</th><th>confidence</th></tr>{rows}</table>"""
+<table><tr><th>points</th><th>category</th><th>evidence</th><th>section</th><th>polarity</th><th>confidence</th></tr>{rows}</table>
+{groups_table}"""
 
 
 def render_html(items: list[tuple[PreparedPosting, Result]], model_version: str) -> str:

@@ -26,6 +26,7 @@ from .errors import Errors, ModelError
 from .files import sha256_file, write_text_atomic
 
 MODEL_FILE = "model.joblib"
+GROUPS_FILE = "groups.joblib"  # the O*NET group inferrer (optional: older models have none)
 META_FILE = "meta.json"
 CARD_FILE = "README.md"
 FORMAT = 1
@@ -67,20 +68,26 @@ def check_libraries(path: Path, made_with: dict[str, str]) -> None:
             warnings.warn(message, stacklevel=3)
 
 
-def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str) -> Path:
-    """Write the model folder atomically: build it under a temporary name, then rename."""
+def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str,
+               parts: dict[str, Any] | None = None) -> Path:
+    """Write the model folder atomically: build it under a temporary name, then rename.
+
+    ``parts`` are further fitted objects by file name (e.g. ``groups.joblib``), hashed like the model.
+    """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a model registry is shared
     try:
-        joblib.dump(estimator, tmp / MODEL_FILE, compress=3)
+        files = {MODEL_FILE: estimator, **(parts or {})}
+        for name, obj in files.items():
+            joblib.dump(obj, tmp / name, compress=3)
         meta = {
             "format": FORMAT,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "libraries": library_versions(),
             **meta,
-            "files": {MODEL_FILE: sha256_file(tmp / MODEL_FILE)},
+            "files": {name: sha256_file(tmp / name) for name in files},
             "attribution": ONET_ATTRIBUTION,
         }
         write_json(tmp / META_FILE, meta)
@@ -113,15 +120,20 @@ def load_estimator(folder: Path) -> tuple[Any, dict[str, Any]]:
     meta = read_meta(folder)
     if meta.get("format") != FORMAT:
         raise ModelError(Errors.E024.format(path=folder, found=meta.get("format"), expected=FORMAT))
-    model_path = folder / MODEL_FILE
-    if not model_path.is_file():
-        raise ModelError(Errors.E025.format(path=folder, name=MODEL_FILE))
-    expected = meta.get("files", {}).get(MODEL_FILE)
-    actual = sha256_file(model_path)
-    if expected != actual:
-        raise ModelError(Errors.E022.format(path=model_path, expected=expected, actual=actual))
     check_libraries(folder, meta.get("libraries", {}))
+    return load_part(folder, meta, MODEL_FILE), meta
+
+
+def load_part(folder: Path, meta: dict[str, Any], name: str) -> Any:
+    """Load one file of a model folder after checking its sha256 against ``meta.json``."""
+    path = Path(folder) / name
+    if not path.is_file():
+        raise ModelError(Errors.E025.format(path=folder, name=name))
+    expected = meta.get("files", {}).get(name)
+    actual = sha256_file(path)
+    if expected != actual:
+        raise ModelError(Errors.E022.format(path=path, expected=expected, actual=actual))
     with warnings.catch_warnings():
-        # The version check above already spoke; sklearn would repeat it per estimator.
+        # The version check already spoke; sklearn would repeat it per estimator.
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
-        return joblib.load(model_path), meta
+        return joblib.load(path)

@@ -6,7 +6,10 @@ so once servicelens is installed any pipeline can ``nlp.add_pipe("customer_signa
 - ``servicelens_segmenter``: units (sentences and bullet items) in ``doc.spans["units"]``;
 - ``servicelens_sections``: the same units labelled with their section (``span.label_``);
 - ``customer_signals``: scores the posting with a servicelens model; the signals go to
-  ``doc.spans["customer_signals"]`` (label = category) and the whole result to ``doc._.servicelens``.
+  ``doc.spans["customer_signals"]`` (label = category) and the whole result to ``doc._.servicelens``;
+- ``customer_groups``: who the role serves; ``doc._.customer_groups`` holds the groups (by
+  confidence) and ``doc.spans["customer_groups"]`` the explicit evidence (label = group id).
+  After ``customer_signals`` it reuses that result; alone, it loads the model when first needed.
 
 The components only wrap the plain functions the batch scorer uses (``predict`` computes,
 ``set_annotations`` writes to the Doc), so both paths give the same answers.
@@ -28,6 +31,8 @@ from .segment import unit_bounds
 UNITS_KEY = "units"
 SIGNALS_KEY = "customer_signals"
 RESULT_ATTR = "servicelens"
+GROUPS_KEY = "customer_groups"
+GROUPS_ATTR = "customer_groups"
 
 
 def _unit_spans(doc: Doc) -> list[Span]:
@@ -71,7 +76,25 @@ class Sections:
         return doc
 
 
-class CustomerSignals:
+class _ModelComponent:
+    """A component with spaCy's ``predict`` / ``set_annotations`` split."""
+
+    def predict(self, docs: Iterable[Doc]) -> list:
+        raise NotImplementedError
+
+    def set_annotations(self, docs: Iterable[Doc], results: list) -> None:
+        raise NotImplementedError
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+
+class CustomerSignals(_ModelComponent):
     """Scores the posting and marks its customer-facing signals."""
 
     def __init__(self, nlp: Language, name: str = "customer_signals", model: str = ""):
@@ -93,13 +116,41 @@ class CustomerSignals:
                                                                 alignment_mode="expand")) is not None]
             doc._.set(RESULT_ATTR, result)
 
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+
+class CustomerGroups(_ModelComponent):
+    """Names the customer groups of the posting, with their evidence spans."""
+
+    def __init__(self, nlp: Language, name: str = "customer_groups", model: str = ""):
+        self.name = name
+        self.model_path = model
+        self._model = None
+        for attr in (GROUPS_ATTR, RESULT_ATTR):
+            if not Doc.has_extension(attr):
+                Doc.set_extension(attr, default=None)
+
+    @property
+    def model(self):
+        if self._model is None:
+            from .predict import load_model
+
+            self._model = load_model(self.model_path or None)
+        return self._model
+
+    def predict(self, docs: Iterable[Doc]) -> list:
+        out = []
         for doc in docs:
-            yield self(doc)
+            result = doc._.get(RESULT_ATTR)
+            out.append(result.groups if result is not None else self.model.groups(self.model.prepare(doc.text)))
+        return out
+
+    def set_annotations(self, docs: Iterable[Doc], groups: list) -> None:
+        for doc, found in zip(docs, groups):
+            doc.spans[GROUPS_KEY] = [span for g in found for e in g.evidence if e.start is not None and not e.occupation
+                                     if (span := doc.char_span(e.start, e.end, label=g.group,
+                                                               alignment_mode="expand")) is not None]
+            doc._.set(GROUPS_ATTR, found)
+
 
 
 @Language.factory("servicelens_segmenter")
@@ -117,10 +168,16 @@ def make_customer_signals(nlp: Language, name: str, model: str) -> CustomerSigna
     return CustomerSignals(nlp, name, model)
 
 
+@Language.factory("customer_groups", default_config={"model": ""})
+def make_customer_groups(nlp: Language, name: str, model: str) -> CustomerGroups:
+    return CustomerGroups(nlp, name, model)
+
+
 def build_nlp(model: str = "") -> Language:
     """A blank English pipeline with every servicelens component."""
     nlp = spacy.blank("en")
     nlp.add_pipe("servicelens_segmenter")
     nlp.add_pipe("servicelens_sections")
     nlp.add_pipe("customer_signals", config={"model": model})
+    nlp.add_pipe("customer_groups", config={"model": model})
     return nlp

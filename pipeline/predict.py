@@ -11,7 +11,9 @@ import numpy as np
 from .bands import band
 from .categories import CATEGORIES
 from .errors import Errors, InputError
-from .model_store import load_estimator
+from .group_inference import GroupInferrer
+from .groups import CustomerGroup, Evidence, GroupRules, customer_groups
+from .model_store import GROUPS_FILE, load_estimator, load_part
 from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
@@ -53,6 +55,7 @@ class Result:
     title_contribution: float  # what the job title says
     other: float  # text that is not a marked signal (words the model weighs), and clipping at 0/100
     signals: list[Signal] = field(default_factory=list)
+    groups: list[CustomerGroup] = field(default_factory=list)  # by confidence; see ``reported_groups``
     model_version: str = ""
     title: str | None = None
     source: str | None = None
@@ -70,8 +73,11 @@ class Model:
     def __init__(self, folder: Path):
         self.path = Path(folder)
         self.estimator, self.meta = load_estimator(self.path)
-        version = self.meta.get("rules", {}).get("sections", "sections.v1")
-        self.section_rules = SectionRules(resource(version + ".json"))
+        rules = self.meta.get("rules", {})
+        self.section_rules = SectionRules(resource(rules.get("sections", "sections.v1") + ".json"))
+        self.group_rules = GroupRules(resource(rules.get("groups", "customer_groups.v1") + ".json"))
+        self.inferrer: GroupInferrer | None = (load_part(self.path, self.meta, GROUPS_FILE)
+                                               if GROUPS_FILE in self.meta.get("files", {}) else None)
 
     @property
     def version(self) -> str:
@@ -97,8 +103,22 @@ class Model:
         return Result(cs_score=cs, band=band(cs), external=round(float(scores[1]), 1),
                       internal=round(float(scores[2]), 1), base=round(float(base[0]), 2),
                       title_contribution=title_points, other=round(other, 2), signals=signals,
-                      model_version=self.version,
+                      groups=self.groups(posting), model_version=self.version,
                       title=posting.title or None, source=source)
+
+    def groups(self, posting: PreparedPosting) -> list[CustomerGroup]:
+        """Who the role serves: groups the posting names, and groups its title implies (O*NET)."""
+        return self.groups_many([posting])[0]
+
+    def groups_many(self, postings: Sequence[PreparedPosting]) -> list[list[CustomerGroup]]:
+        inferred = self.inferrer.infer([p.title for p in postings]) if self.inferrer else [{}] * len(postings)
+        out = []
+        for posting, implied in zip(postings, inferred):
+            span = posting.original_span(posting.title_unit) if posting.title_unit is not None else (None, None)
+            evidence = {g: Evidence(posting.title, *span, posting.title_unit, "title", c, occupation)
+                        for g, (c, occupation) in implied.items()}
+            out.append(customer_groups(posting, self.group_rules, self.estimator.patterns_, evidence))
+        return out
 
     def _signals(self, posting: PreparedPosting, unit_points: np.ndarray, evidence) -> list[Signal]:
         """Share each scored unit's contribution among its signals (by their weight)."""

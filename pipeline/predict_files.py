@@ -12,6 +12,8 @@ from .files import write_text_atomic
 from .predict import Model, Result, load_model
 from .read import read_posting
 
+TOP_GROUPS = 6
+
 
 def summary(result: Result) -> str:
     """A short human-readable block: score, band, parts and the top evidence."""
@@ -29,6 +31,12 @@ def summary(result: Result) -> str:
             text = text if len(text) <= 70 else text[:67] + "..."
             qualifier = "" if signal.polarity == "positive" else f", {signal.polarity}"
             lines.append(f"    {signal.contribution:+6.1f}  {signal.category:<13} {text}  [{signal.section}{qualifier}]")
+    if result.groups:
+        lines.append("  customer groups:")
+        for group in result.groups[:TOP_GROUPS]:
+            said = ", ".join(dict.fromkeys(" ".join(e.text.split()) for e in group.evidence if not e.occupation))
+            why = f'"{said[:60]}"' if said else f"from O*NET: {group.evidence[0].occupation}"
+            lines.append(f"    {group.confidence:4.2f}  {group.group:<21} {group.scope:<8} {group.kind:<8} {why}")
     return "\n".join(lines)
 
 

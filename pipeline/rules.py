@@ -7,12 +7,15 @@ which costs one call per rule instead of one per rule and unit.
 """
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import re2
 
 from .errors import DataError
+from .paths import resource
 
 _OPTIONS = re2.Options()
 _OPTIONS.case_sensitive = False
@@ -34,6 +37,30 @@ def rule_set(patterns: Sequence[str], source: str):
             raise DataError(f"{source}: invalid pattern {pattern[:80]!r}")
     compiled.Compile()
     return compiled
+
+
+class RuleFile:
+    """One version of a JSON rule file, compiled by ``_build(data, source)`` in the subclass.
+
+    Compiled RE2 objects do not pickle: a model keeps the rule data itself and recompiles on load.
+    """
+
+    default_file = ""
+
+    def __init__(self, path: Path | None = None):
+        path = Path(path or resource(self.default_file))
+        self._data, self._source = json.loads(path.read_text(encoding="utf-8")), path.name
+        self._build(self._data, self._source)
+
+    def __getstate__(self) -> dict:
+        return {"data": self._data, "source": self._source}
+
+    def __setstate__(self, state: dict) -> None:
+        self._data, self._source = state["data"], state["source"]
+        self._build(self._data, self._source)
+
+    def _build(self, data: dict, source: str) -> None:
+        raise NotImplementedError
 
 
 class Units:

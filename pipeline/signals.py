@@ -7,15 +7,12 @@ task statements) lives in the model and adds signals the patterns miss.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES
 from .errors import DataError
-from .paths import resource
-from .rules import Units, compile_rule, rule_set
+from .rules import RuleFile, Units, compile_rule, rule_set
 
 DEFAULT_PATTERNS = "customer_signals.v1.json"
 NEGATION = "negation"
@@ -35,22 +32,12 @@ class Match:
     source: str = "pattern"  # pattern | model | negation
 
 
-class SignalPatterns:
+class SignalPatterns(RuleFile):
     """The compiled patterns, negation and qualifier cues of one version of the patterns file."""
 
-    def __init__(self, path: Path | None = None):
-        path = Path(path or resource(DEFAULT_PATTERNS))
-        self._build(json.loads(path.read_text(encoding="utf-8")), path.name)
-
-    # Compiled RE2 objects do not pickle: a model keeps the rule data itself and recompiles on load.
-    def __getstate__(self) -> dict:
-        return {"data": self._data, "source": self._source}
-
-    def __setstate__(self, state: dict) -> None:
-        self._build(state["data"], state["source"])
+    default_file = DEFAULT_PATTERNS
 
     def _build(self, data: dict, source: str) -> None:
-        self._data, self._source = data, source
         self.version = f"{data['name']}.v{data['version']}"
         people = data.get("people", {})
         self.patterns, sources = [], []
@@ -107,6 +94,12 @@ class SignalPatterns:
             s, e = spans[0]
             out.append(Match(s, e, NEGATION, 0.9, polarity="negated", source="negation"))
         return out
+
+    def negates(self, unit: str, start: int, end: int) -> bool:
+        """Whether ``unit[start:end]`` sits in a negation statement or a negator's scope."""
+        if any(s < end and start < e for s, e in (m.span() for m in self.negation.finditer(unit))):
+            return True
+        return self._in_negation_scope(unit, start)
 
     def _in_negation_scope(self, unit: str, start: int) -> bool:
         before = unit[max(0, start - 80):start]

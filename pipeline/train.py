@@ -11,7 +11,9 @@ import pandas as pd
 
 from . import __version__, onet
 from .bands import BANDS, BAND_MEANING
-from .model_store import ONET_ATTRIBUTION, save_model
+from .group_inference import build_inferrer
+from .groups import GroupRules
+from .model_store import GROUPS_FILE, ONET_ATTRIBUTION, save_model
 from .onet import Tables
 from .scorer import TARGETS, build_scorer
 from .prepare import prepare
@@ -83,6 +85,8 @@ Scores a job posting 0-100 for how central serving people is to the role.
   through their Generalized Work Activities; ratings from O*NET OnLine (release 24.2) joined through
   the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
 - **Estimator**: {meta['estimator']}
+- **Customer groups**: rules `{meta['rules'].get('groups', 'none')}` (explicit mentions); groups a title
+  implies are inferred from the task statements of the O*NET occupations it matches (`groups.joblib`).
 
 ## Bands
 {bands}
@@ -106,6 +110,8 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
     """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder."""
     version = version or next_version(out_root, name)
     estimator = fit(tables, seed)
+    group_rules = GroupRules()
+    inferrer = build_inferrer(tables.occupations, tables.sentences, group_rules)
     meta = {
         "name": name,
         "version": version,
@@ -113,8 +119,10 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
         "targets": list(TARGETS),
         "bands": dict(BANDS),
         "estimator": repr(estimator),
-        "rules": {"sections": SectionRules().version, "signals": estimator.pattern_version_},
+        "rules": {"sections": SectionRules().version, "signals": estimator.pattern_version_,
+                  "groups": group_rules.version},
         "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
                      "inputs": inputs},
     }
-    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta))
+    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta),
+                      parts={GROUPS_FILE: inferrer})

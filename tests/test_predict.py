@@ -24,7 +24,7 @@ def test_score_api(shipped_model):
     assert 0 <= result.cs_score <= 100 and result.band in BAND_NAMES
     assert 0 <= result.external <= 100 and 0 <= result.internal <= 100
     assert result.model_version == shipped_model.version
-    assert not hasattr(result, "groups")  # groups arrive with their own issue; no placeholder
+    assert result.groups[0].group == "customers" and result.groups[0].kind == "explicit"
 
 
 def test_signal_offsets_index_the_original_text(shipped_model):

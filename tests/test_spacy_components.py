@@ -39,3 +39,23 @@ def test_build_nlp_matches_the_python_api(shipped_model_dir, shipped_model):
 
     doc = build_nlp(str(shipped_model_dir))(POSTING)
     assert doc._.servicelens.cs_score == shipped_model.score(POSTING).cs_score
+
+
+def test_customer_groups_component(shipped_model_dir):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("servicelens_segmenter")
+    nlp.add_pipe("servicelens_sections")
+    nlp.add_pipe("customer_groups", config={"model": str(shipped_model_dir)})
+    doc = nlp(POSTING)
+    groups = doc._.customer_groups
+    assert groups and groups[0].group == "customers" and groups[0].kind == "explicit"
+    spans = doc.spans["customer_groups"]
+    assert spans and all(span.label_ in {g.group for g in groups} for span in spans)
+    assert all(span.start_char >= POSTING.index("What you'll do") for span in spans)
+
+
+def test_groups_after_signals_reuse_the_result(shipped_model_dir):
+    from pipeline.nlp import build_nlp
+
+    doc = build_nlp(str(shipped_model_dir))(POSTING)
+    assert doc._.customer_groups == doc._.servicelens.groups

@@ -1,0 +1,95 @@
+"""Measured accuracy of customer groups: the hand-written gold set (dev and test halves) and the
+dev postings (which groups health, education and IT postings get)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+GOLD_FILE = "gold_groups.jsonl"
+
+
+def read_gold(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip() and not line.startswith("#")]
+
+
+def set_metrics(pairs: Iterable[tuple[set[str], set[str]]]) -> dict:
+    """Micro and per-group precision, recall and F1 of predicted vs expected group sets."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for predicted, expected in pairs:
+        for g in predicted & expected:
+            tp[g] += 1
+        for g in predicted - expected:
+            fp[g] += 1
+        for g in expected - predicted:
+            fn[g] += 1
+
+    def prf(t: int, p: int, n: int) -> dict:
+        precision = t / (t + p) if t + p else 0.0
+        recall = t / (t + n) if t + n else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+                "support": t + n}
+
+    groups = sorted(set(tp) | set(fp) | set(fn))
+    return {"micro": prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
+            "per_group": {g: prf(tp[g], fp[g], fn[g]) for g in groups}}
+
+
+def gold_report(predict: Callable[[str, str], Sequence[str]], gold: list[dict]) -> dict:
+    """Metrics per split of the gold set; ``predict(text, title)`` returns the reported group ids."""
+    out = {}
+    for split in sorted({row["split"] for row in gold}):
+        rows = [row for row in gold if row["split"] == split]
+        out[split] = set_metrics((set(predict(r["text"], r["title"])), set(r["groups"])) for r in rows)
+        out[split]["postings"] = len(rows)
+    return out
+
+
+def dev_groups_report(groups: Sequence[Sequence], functions: Sequence[list[str]], threshold: float) -> dict:
+    """How the groups of real postings look by job function.
+
+    ``groups[i]`` are the :class:`~pipeline.groups.CustomerGroup` of posting ``i`` (by confidence).
+    Health: share whose top external group is ``patients``; Education: share naming ``students``
+    (confidence >= ``threshold``); IT: share whose named groups are all internal or ``end_users``.
+    """
+    def top_external(found) -> str | None:
+        return next((g.group for g in found if g.scope == "external"), None)
+
+    def named(found) -> set[str]:
+        return {g.group for g in found if g.confidence >= threshold}
+
+    def share(tag: str, test: Callable) -> dict:
+        rows = [found for found, tags in zip(groups, functions) if tag in tags]
+        return {"n": len(rows), "share": round(sum(bool(test(f)) for f in rows) / len(rows), 3) if rows else None}
+
+    return {
+        "health_top_external_patients": share("Health Care Provider", lambda f: top_external(f) == "patients"),
+        "education_students": share("Education", lambda f: "students" in named(f)),
+        "it_internal_or_end_users_only": share(
+            "Information Technology", lambda f: all(g.scope == "internal" or g.group == "end_users"
+                                                    for g in f if g.confidence >= threshold)),
+        "named_groups_per_posting": round(sum(len(named(f)) for f in groups) / max(len(groups), 1), 2),
+    }
+
+
+def format_groups(metrics: dict) -> list[str]:
+    lines = []
+    for split, block in metrics.get("groups_gold", {}).items():
+        micro = block["micro"]
+        lines.append(f"Customer groups, gold {split} half ({block['postings']} postings): micro P {micro['precision']:.2f} "
+                     f"R {micro['recall']:.2f} F1 {micro['f1']:.2f}")
+        lines.append("  " + ", ".join(f"{g} {v['precision']:.2f}/{v['recall']:.2f}" for g, v in block["per_group"].items())
+                     + "  (P/R)")
+    dev = metrics.get("groups_dev_postings")
+    if dev:
+        lines.append("Customer groups on dev postings: "
+                     f"Health Care Provider top external = patients {dev['health_top_external_patients']['share']:.0%} "
+                     f"(n={dev['health_top_external_patients']['n']}); Education naming students "
+                     f"{dev['education_students']['share']:.0%} (n={dev['education_students']['n']}); "
+                     f"IT internal or end_users only {dev['it_internal_or_end_users_only']['share']:.0%} "
+                     f"(n={dev['it_internal_or_end_users_only']['n']}); "
+                     f"{dev['named_groups_per_posting']} groups named per posting")
+    return lines

@@ -1,0 +1,98 @@
+"""Customer groups: explicit mentions, context rules, negation, offsets, the taxonomy file."""
+import json
+
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.groups import GroupRules, customer_groups, reported, title_heads
+from pipeline.paths import resource
+from pipeline.prepare import prepare
+from pipeline.sections import SectionRules
+from pipeline.signals import SignalPatterns
+
+
+@pytest.fixture(scope="module")
+def find():
+    rules, signals, sections = GroupRules(), SignalPatterns(), SectionRules()
+
+    def groups(text, title=None):
+        return {g.group: g for g in reported(customer_groups(prepare(text, title, sections), rules, signals))}
+    return groups
+
+
+def test_taxonomy_has_the_stable_ids():
+    ids = set(GroupRules().groups)
+    assert ids == {"customers", "clients", "patients", "students", "parents_families", "children",
+                   "general_public", "guests", "residents_tenants", "members_donors", "end_users",
+                   "internal_teams", "management", "stakeholders", "partners_vendors",
+                   "regulators_government", "candidates"}
+    for info in GroupRules().groups.values():
+        assert info.label and info.description and info.scope in ("external", "internal")
+
+
+def test_served_groups_are_found(find):
+    found = find("Responsibilities\n- Greet customers and answer their questions.\n- Teach students and meet with parents.")
+    assert {"customers", "students", "parents_families"} <= set(found)
+    assert all(g.kind == "explicit" for g in found.values())
+
+
+def test_about_us_and_legal_text_do_not_count(find):
+    text = ("About us\nOur customers love our product and we serve millions of patients.\n"
+            "What you'll do\n- Reconcile ledgers and prepare journal entries.\n"
+            "We are an equal opportunity employer; all qualified applicants will receive consideration.")
+    assert find(text) == {}
+
+
+def test_reports_to_is_not_served(find):
+    found = find("Duties\n- Reports to the Head of Sales.\n- Maintain the CRM database.")
+    assert "internal_teams" not in found and "management" not in found
+
+
+def test_negated_contact_is_not_served(find):
+    assert "customers" not in find("Duties\n- Back-office role with no customer contact.\n- Reconcile accounts daily.")
+
+
+def test_context_resolves_ambiguous_terms(find):
+    hotel = find("Grand Harbor Hotel\nDuties\n- Welcome visitors and assist them with directions.")
+    park = find("City Parks and Recreation Department\nDuties\n- Welcome visitors and assist them with directions.")
+    assert "guests" in hotel and "general_public" not in hotel
+    assert "general_public" in park and "guests" not in park
+    b2b = find("Duties\n- Help our B2B SaaS customers adopt the platform and answer their questions.")
+    assert "clients" in b2b and "customers" not in b2b
+    internal = find("Duties\n- Support internal customers across finance and HR with reporting requests.")
+    assert "internal_teams" in internal and "customers" not in internal
+
+
+def test_worker_named_in_the_title_is_not_a_group(find):
+    found = find("Duties\n- Work with other technicians to repair units for homeowners.", title="HVAC Technician")
+    assert "internal_teams" not in found
+    assert "customers" in found
+
+
+def test_evidence_offsets_index_the_original_text():
+    text = "<h2>What you&#39;ll do</h2><ul><li>Assist patients &amp; their families at check-in.</li></ul>"
+    posting = prepare(text, "Patient Access Representative", SectionRules())
+    groups = customer_groups(posting, GroupRules(), SignalPatterns())
+    spans = [(e.start, e.end, e.text) for g in groups for e in g.evidence if e.start is not None]
+    assert spans
+    for start, end, phrase in spans:
+        assert text[start:end] == phrase
+
+
+def test_title_given_separately_counts_without_offsets(find):
+    found = find("We are hiring.", title="Customer Service Representative")
+    assert found["customers"].evidence[0].start is None
+
+
+def test_title_heads():
+    assert title_heads("Transit Bus Operator - Full Time") == {"operator", "time"}
+    assert "nurse" in title_heads("Admitting Nurse (RN)")
+
+
+def test_bad_rules_file_is_a_clear_error(tmp_path):
+    data = json.loads(resource("customer_groups.v1.json").read_text(encoding="utf-8"))
+    data["resolution"].append({"from": "customers", "to": "shoppers", "where": "unit", "when": "x"})
+    path = tmp_path / "customer_groups.v9.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DataError, match="customer_groups.v9.json.*shoppers"):
+        GroupRules(path)
