@@ -9,6 +9,7 @@ import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 _BLOCK_TAGS = {"p", "br", "div", "ul", "ol", "tr", "table", "section", "article", "header",
                "footer", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "dt", "dd", "blockquote", "pre"}
@@ -65,7 +66,7 @@ class CleanText:
             return pos, pos + 1
         return orig_start, orig_end
 
-    @property
+    @cached_property  # original_span is called for every piece of evidence
     def _starts(self) -> list[int]:
         return [p[0] for p in self.pieces]
 

@@ -2,40 +2,32 @@
 dev postings (which groups health, education and IT postings get)."""
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .groups import reported
+from .metrics import prf
 
 GOLD_FILE = "gold_groups.jsonl"
 
 
-def read_gold(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip() and not line.startswith("#")]
+def named_groups(model, text: str, title: str | None) -> list[str]:
+    """The group ids a model names for one posting (what the gold set is compared with)."""
+    return [g.group for g in reported(model.groups(model.prepare(text, title)))]
 
 
 def set_metrics(pairs: Iterable[tuple[set[str], set[str]]]) -> dict:
     """Micro and per-group precision, recall and F1 of predicted vs expected group sets."""
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for predicted, expected in pairs:
-        for g in predicted & expected:
-            tp[g] += 1
-        for g in predicted - expected:
-            fp[g] += 1
-        for g in expected - predicted:
-            fn[g] += 1
-
-    def prf(t: int, p: int, n: int) -> dict:
-        precision = t / (t + p) if t + p else 0.0
-        recall = t / (t + n) if t + n else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                "support": t + n}
-
-    groups = sorted(set(tp) | set(fp) | set(fn))
-    return {"micro": prf(sum(tp.values()), sum(fp.values()), sum(fn.values())),
-            "per_group": {g: prf(tp[g], fp[g], fn[g]) for g in groups}}
+    pairs = list(pairs)
+    groups = sorted({g for predicted, expected in pairs for g in predicted | expected})
+    if not groups:
+        return {"micro": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}, "per_group": {}}
+    pred = np.array([[g in predicted for g in groups] for predicted, _ in pairs], dtype=int)
+    truth = np.array([[g in expected for g in groups] for _, expected in pairs], dtype=int)
+    per_group = prf(truth, pred, groups)
+    micro = {**per_group.pop("micro"), "support": int(truth.sum())}
+    return {"micro": micro, "per_group": per_group}
 
 
 def gold_report(predict: Callable[[str, str], Sequence[str]], gold: list[dict]) -> dict:

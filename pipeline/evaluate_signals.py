@@ -1,30 +1,21 @@
 """Signal-level evaluation: O*NET task statements of held-out groups, and the hand-written challenge set."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from .categories import CATEGORIES
+from .files import read_jsonl
+from .metrics import prf
 from .predict import MODEL_SIGNAL_MIN, Model, unit_matches
 from .scorer import PostingScorer, sentence_targets
 from .sections import SCORED_SECTIONS
 from .signals import NEGATION, SignalPatterns
 
 CHALLENGE_FILE = "signals_challenge.jsonl"
-
-
-def _prf(truth: np.ndarray, pred: np.ndarray) -> dict:
-    p, r, f, support = precision_recall_fscore_support(truth, pred, zero_division=0)
-    out = {c: {"precision": round(float(p[j]), 3), "recall": round(float(r[j]), 3), "f1": round(float(f[j]), 3),
-               "support": int(support[j])} for j, c in enumerate(CATEGORIES)}
-    mp, mr, mf, _ = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
-    out["micro"] = {"precision": round(float(mp), 3), "recall": round(float(mr), 3), "f1": round(float(mf), 3)}
-    return out
 
 
 def _decide(scorer: PostingScorer, units: list[str]) -> np.ndarray:
@@ -48,17 +39,12 @@ def sentence_level(scorer: PostingScorer, sentences: pd.DataFrame, folds: int = 
         fold.patterns_ = SignalPatterns(scorer.patterns) if not hasattr(scorer, "patterns_") else scorer.patterns_
         fold.sentence_model_ = fold._sentence_model().fit([texts[i] for i in train], truth[train])
         decided[test] = _decide(fold, [texts[i] for i in test])
-    return _prf(truth, decided)
-
-
-def read_challenge(path: Path) -> list[dict]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip() and not line.startswith("#")]
+    return prf(truth, decided, CATEGORIES)
 
 
 def challenge_set(model: Model, path: Path) -> dict:
     """Exact category-set accuracy and per-category P/R/F1 on the hand-written units."""
-    rows = read_challenge(path)
+    rows = read_jsonl(path)
     truth = np.zeros((len(rows), len(CATEGORIES)), dtype=int)
     decided = np.zeros_like(truth)
     scored = [i for i, row in enumerate(rows) if row["section"] in SCORED_SECTIONS]
@@ -75,4 +61,4 @@ def challenge_set(model: Model, path: Path) -> dict:
         idx = [i for i, row in enumerate(rows) if row["polarity"] == polarity]
         by_polarity[polarity] = {"units": len(idx), "exact": round(float(exact[idx].mean()), 3)}
     return {"units": len(rows), "exact_match": round(float(exact.mean()), 3), "by_polarity": by_polarity,
-            "categories": _prf(truth, decided), "misses": misses, "model_signal_min": MODEL_SIGNAL_MIN}
+            "categories": prf(truth, decided, CATEGORIES), "misses": misses, "model_signal_min": MODEL_SIGNAL_MIN}

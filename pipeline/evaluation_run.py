@@ -6,9 +6,10 @@ from pathlib import Path
 from sklearn.base import clone
 
 from .evaluate import baselines, dev_postings_report, onet_heldout
-from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, read_gold
+from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, named_groups
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
-from .groups import REPORT_THRESHOLD, reported
+from .groups import REPORT_THRESHOLD
+from .files import read_jsonl
 from .model_store import CARD_FILE, META_FILE, read_meta, write_json
 from .onet import read_tables
 from .paths import checkout_root
@@ -48,13 +49,11 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         metrics["signals_challenge"] = challenge_set(model, challenge)
     gold = labeled_file(labeled_dir, GOLD_FILE)
     if gold:
-        metrics["groups_gold"] = gold_report(
-            lambda text, title: [g.group for g in reported(model.groups(model.prepare(text, title)))], read_gold(gold))
+        metrics["groups_gold"] = gold_report(lambda text, title: named_groups(model, text, title), read_jsonl(gold))
     if postings_dir is not None and Path(postings_dir).exists():
         dev = read_dev_postings(Path(postings_dir))
-        scores = model.score_table(dev["description"].tolist(), dev["title"].tolist())
-        metrics["dev_postings"] = dev_postings_report(scores, dev["functions"].tolist())
         prepared = [model.prepare(t, title) for t, title in zip(dev["description"], dev["title"])]
+        metrics["dev_postings"] = dev_postings_report(model.scores(prepared), dev["functions"].tolist())
         metrics["groups_dev_postings"] = dev_groups_report(model.groups_many(prepared), dev["functions"].tolist(),
                                                            REPORT_THRESHOLD)
     write_json(Path(folder) / METRICS_FILE, metrics)

@@ -1,7 +1,8 @@
-"""Small file helpers: content hashes and atomic writes."""
+"""Small file helpers: content hashes, atomic writes, the team's JSON-lines label files."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -19,3 +20,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """One JSON object per line; blank lines and ``#`` comment lines are skipped."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and not line.startswith("#")]

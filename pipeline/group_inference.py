@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .groups import GroupRules, scan
+from .groups import REPORT_THRESHOLD, GroupRules, scan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +36,7 @@ def occupation_profiles(occupations: pd.DataFrame, sentences: pd.DataFrame, rule
             continue
         texts = tasks.tolist()
         found = {(k, group) for k, _, group, c in scan(texts, ["duties"] * len(texts), titles[code], rules)
-                 if c >= 0.5}
+                 if c >= REPORT_THRESHOLD}
         for _, group in found:
             counts[row[code], ids.index(group)] += 1
     return 1.0 - PROFILE_DECAY ** counts

@@ -124,10 +124,10 @@ class GroupRules(RuleFile):
                 raise DataError(f"{source}: resolution rule names unknown group {rule[key]!r}")
         if rule["where"] not in ("unit", "title", "posting"):
             raise DataError(f"{source}: resolution 'where' must be unit, title or posting, not {rule['where']!r}")
-        optional = {k: compile_rule(rule[k], source) for k in ("unless",) if rule.get(k)}
         term = compile_rule(f"^(?:{rule['term']})$", source) if rule.get("term") else None
+        unless = compile_rule(rule["unless"], source) if rule.get("unless") else None
         return _Resolution(rule["from"], rule["to"], rule["where"], compile_rule(rule["when"], source),
-                           term, optional.get("unless"))
+                           term, unless)
 
     def mentions(self, units: Sequence[str]) -> list[list[Mention]]:
         """Group terms in each unit, longest first where terms overlap; ignored phrases removed."""
@@ -152,18 +152,18 @@ class GroupRules(RuleFile):
         """
         term = unit[mention.start:mention.end]
         cache = {} if cache is None else cache
+        context = {"unit": unit, "title": title, "posting": posting}
         for index, rule in enumerate(self.resolution):
             if rule.source != mention.term_group:
                 continue
             if rule.term is not None and not rule.term.search(term):
                 continue
-            if rule.where == "unit":
-                applies = bool(rule.when.search(unit)) and not (rule.unless and rule.unless.search(posting))
-            elif index in cache:
-                applies = cache[index]
-            else:
-                text = title if rule.where == "title" else posting
-                applies = cache[index] = bool(rule.when.search(text)) and not (rule.unless and rule.unless.search(posting))
+            applies = cache.get(index) if rule.where != "unit" else None
+            if applies is None:
+                applies = bool(rule.when.search(context[rule.where])) \
+                    and not (rule.unless and rule.unless.search(posting))
+                if rule.where != "unit":
+                    cache[index] = applies
             if applies:
                 return rule.target
         return mention.term_group
@@ -186,7 +186,8 @@ def explicit_groups(posting: PreparedPosting, rules: GroupRules, signals=None) -
     ``signals`` (a :class:`~pipeline.signals.SignalPatterns`) supplies negation and modality:
     a group inside "no customer contact" does not count; in "occasionally assist" it counts less.
     """
-    units = [i for i in range(len(posting.bounds)) if i in set(posting.scored) or i == posting.title_unit]
+    scored = set(posting.scored)
+    units = [i for i in range(len(posting.bounds)) if i in scored or i == posting.title_unit]
     texts = [posting.unit_text(i) for i in units]
     sections = ["title" if i == posting.title_unit else posting.sections[i].section for i in units]
     if posting.title and posting.title_unit is None:

@@ -55,7 +55,7 @@ class Result:
     title_contribution: float  # what the job title says
     other: float  # text that is not a marked signal (words the model weighs), and clipping at 0/100
     signals: list[Signal] = field(default_factory=list)
-    groups: list[CustomerGroup] = field(default_factory=list)  # by confidence; see ``reported_groups``
+    groups: list[CustomerGroup] = field(default_factory=list)  # by confidence; ``groups.reported`` names them
     model_version: str = ""
     title: str | None = None
     source: str | None = None
@@ -142,8 +142,11 @@ class Model:
     def score_table(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores (n, 3) for many postings: cs_score, external, internal, clipped to 0-100."""
         titles = titles if titles is not None else [None] * len(texts)
-        units = [self.prepare(t, title).scorer_units() for t, title in zip(texts, titles)]
-        return np.clip(self.estimator.predict(units), 0.0, 100.0)
+        return self.scores([self.prepare(t, title) for t, title in zip(texts, titles)])
+
+    def scores(self, postings: Sequence[PreparedPosting]) -> np.ndarray:
+        """``score_table`` for postings already prepared (e.g. when their groups are wanted too)."""
+        return np.clip(self.estimator.predict([p.scorer_units() for p in postings]), 0.0, 100.0)
 
 
 @dataclass(frozen=True)

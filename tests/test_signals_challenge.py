@@ -1,7 +1,8 @@
 """The hand-written challenge set (data/labeled/signals_challenge.jsonl) against the shipped model."""
 import pytest
 
-from pipeline.evaluate_signals import challenge_set, read_challenge
+from pipeline.evaluate_signals import challenge_set
+from pipeline.files import read_jsonl
 from tests.conftest import ROOT
 
 CHALLENGE = ROOT / "data" / "labeled" / "signals_challenge.jsonl"
@@ -13,7 +14,7 @@ def report(shipped_model):
 
 
 def test_the_set_is_well_formed():
-    rows = read_challenge(CHALLENGE)
+    rows = read_jsonl(CHALLENGE)
     assert len(rows) >= 60 and len({r["id"] for r in rows}) == len(rows)
     assert {r["polarity"] for r in rows} == {"positive", "negated", "qualified", "none"}
 
