@@ -96,16 +96,72 @@ def evaluate(model: Optional[Path] = ModelOpt, labeled_dir: Optional[Path] = Lab
 
 
 @app.command()
-def predict(files: List[Path] = typer.Argument(..., help="Posting files: .txt .md .html .htm .json"),
-            as_json: bool = typer.Option(False, "--json", help="One JSON object per posting, with every signal"),
-            html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML page with the evidence highlighted"),
+def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md .html .htm .json), or one table "
+                                                         "(.csv .tsv .xlsx .parquet .jsonl, .csv.gz ...; - reads CSV from stdin) with -o"),
+            output: Optional[str] = typer.Option(None, "-o", "--output", help="Batch: write the scored table here "
+                                                 "(format from the extension; - writes CSV to stdout)"),
+            as_json: bool = typer.Option(False, "--json", help="Posting files: one JSON object per posting, with every signal"),
+            html: Optional[Path] = typer.Option(None, "--html", help="Posting files: also write an HTML page with the evidence highlighted"),
+            title_col: Optional[str] = typer.Option(None, "--title-col", help="Batch: the title column (default: detected)"),
+            text_col: Optional[List[str]] = typer.Option(None, "--text-col", help="Batch: a text column; repeat to join several (default: detected)"),
+            id_col: Optional[str] = typer.Option(None, "--id-col", help="Batch: the id column named in messages (default: detected)"),
+            encoding: Optional[str] = typer.Option(None, help="Batch: the text encoding of a CSV/TSV/JSONL input (default: detected)"),
+            delimiter: Optional[str] = typer.Option(None, help="Batch: the CSV delimiter (default: sniffed)"),
+            workers: Optional[int] = typer.Option(None, help="Batch: worker processes (default: every core)"),
+            chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Batch: rows scored and written at a time [default 1000]"),
+            max_chars: Optional[int] = typer.Option(None, "--max-chars", help="Batch: longer texts are cut, with a note in 'error' [default 100000]"),
+            prefix: str = typer.Option("", help="Batch: prefix for the added column names (when the table has them already)"),
+            resume: bool = typer.Option(False, "--resume", help="Batch: continue an interrupted run from its last finished chunk"),
+            report: Optional[Path] = typer.Option(None, "--report", help="Batch: also write an HTML report of the scored table"),
+            quiet: bool = typer.Option(False, "--quiet", "-q", help="Batch: no progress bar or summary"),
             model: Optional[Path] = ModelOpt) -> None:
-    """Score one posting per file."""
-    from .predict_files import predict_files
+    """Score posting files (one posting each), or batch-score a table with -o."""
+    from .read_tables import STDIO, is_table
 
-    failures = predict_files(files, model, as_json, out=sys.stdout, err=sys.stderr, html_path=html)
-    if failures:
-        raise typer.Exit(1)
+    if output is None and not any(f == STDIO or is_table(f) for f in files):
+        from .predict_files import predict_files
+
+        failures = predict_files([Path(f) for f in files], model, as_json, out=sys.stdout, err=sys.stderr, html_path=html)
+        if failures:
+            raise typer.Exit(1)
+        return
+    if len(files) != 1 or output is None:
+        raise typer.BadParameter("batch scoring takes one table and -o OUTPUT (e.g. servicelens predict jobs.csv -o scored.csv)")
+    if report is not None and output == "-":
+        raise typer.BadParameter("--report needs -o FILE: a report is made from the written table")
+    from .batch import BatchOptions, predict_table
+
+    given = {"chunk_rows": chunk_rows, "max_chars": max_chars}
+    options = BatchOptions(title_col=title_col, text_cols=tuple(text_col or ()), id_col=id_col, encoding=encoding,
+                           delimiter=delimiter, workers=workers, prefix=prefix, resume=resume, progress=not quiet,
+                           **{k: v for k, v in given.items() if v is not None})
+    try:
+        summary = predict_table(files[0], output, model, options, err=sys.stderr)
+    except KeyboardInterrupt:
+        typer.echo("servicelens: interrupted; finished chunks are kept: run the same command with --resume "
+                   "to continue", err=True)
+        raise typer.Exit(130)
+    if not quiet:
+        for line in summary.lines():
+            typer.echo(line, err=True)
+    if report is not None:
+        _report(Path(output), report, quiet)
+
+
+@app.command("report")
+def report_command(scored: Path = typer.Argument(..., help="A table written by 'servicelens predict ... -o'"),
+                   out: Path = typer.Option(..., "-o", "--output", help="The HTML page to write"),
+                   prefix: str = typer.Option("", help="The prefix given to 'predict --prefix'")) -> None:
+    """One self-contained HTML page about a scored table: scores, bands, groups, titles, errors."""
+    _report(scored, out, False, prefix)
+
+
+def _report(scored: Path, out: Path, quiet: bool, prefix: str = "") -> None:
+    from .batch_report import write_report
+
+    write_report(scored, out, prefix=prefix)
+    if not quiet:
+        typer.echo(f"report written to {out}", err=True)
 
 
 def main() -> None:

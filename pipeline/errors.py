@@ -42,3 +42,37 @@ class Errors:
     E024 = "{path}: unsupported model format {found} (this servicelens reads format {expected})"
     E025 = "{path}: model file '{name}' is missing"
     E030 = "download failed for {url}: {detail}"
+    E040 = "{path}: not a table this command reads (expected one of {expected})"
+    E041 = "{path}: cannot read it as {format}: {detail}"
+    E042 = "{path}: unknown encoding '{encoding}'"
+    E043 = "{path}: line {line}: {detail}"
+    E044 = "{path}: XLSX and Parquet cannot be read from standard input; save the table to a file first"
+    E045 = ("{path}: no title or text column found (columns: {columns}). Name them with --title-col and "
+            "--text-col")
+    E046 = "{path}: column '{column}' given with {option} is not in the table (columns: {columns})"
+    E047 = ("{path}: the output columns {names} are already in the table; pass --prefix (e.g. --prefix new_) "
+            "to name the new columns differently")
+    E048 = "{path}: XLSX holds at most {limit:,} rows; this table has {rows:,}. Write .csv or .parquet instead"
+    E049 = ("{path}: cannot resume: {detail} changed since the interrupted run. Run again without --resume "
+            "to start over")
+    E050 = "{path}: nothing to resume (no interrupted run of this output); run without --resume"
+    E051 = "--resume needs an input file and an output file, not standard input or output"
+    E052 = "{path}: output format {format} cannot be written to standard output; use -o FILE"
+    E053 = "--{option} must be at least {minimum}, got {value}"
+    E054 = ("{path}: not a scored table (no {names} column); score it first with "
+            "'servicelens predict TABLE -o SCORED'")
+
+
+class Warnings:
+    """Per-row problems, written to the ``error`` column of a batch (never posting text)."""
+
+    W001 = "empty text"
+    W002 = "the row has {found} fields where the header has {width}; the extra fields are kept in the last column"
+    W003 = "undecodable bytes, shown as U+FFFD (pass --encoding with the file's encoding)"
+    W004 = "invalid JSON: {detail}"
+    W005 = "a JSON {kind}, not an object"
+    W006 = "keys outside the table's columns were not written: {keys}"
+    W007 = "no text after cleaning"
+    W008 = "text cut to the first {limit:,} characters"
+    W009 = "no description: scored on the title alone"
+    W010 = "could not score the row ({kind})"

@@ -39,6 +39,7 @@ _IGNORE_BATCH = 8
 _LONGEST = re2.Options()
 _LONGEST.case_sensitive = False
 _LONGEST.longest_match = True
+_LONGEST.never_capture = True
 
 
 @dataclass(frozen=True)

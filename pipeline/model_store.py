@@ -114,6 +114,11 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return json.loads(meta_path.read_text(encoding="utf-8"))
 
 
+def model_version(meta: dict[str, Any]) -> str:
+    """The name every prediction carries: ``servicelens-0.1.1``."""
+    return f"{meta.get('name', 'servicelens')}-{meta.get('version', '?')}"
+
+
 def load_estimator(folder: Path) -> tuple[Any, dict[str, Any]]:
     """Verify and load the estimator of a model folder; return it with its metadata."""
     folder = Path(folder)

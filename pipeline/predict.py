@@ -12,14 +12,19 @@ from .bands import band
 from .categories import CATEGORIES
 from .errors import Errors, InputError
 from .group_inference import GroupInferrer
-from .groups import CustomerGroup, Evidence, GroupRules, customer_groups
-from .model_store import GROUPS_FILE, load_estimator, load_part
+from .groups import CustomerGroup, Evidence, GroupRules, customer_groups, reported
+from .model_store import GROUPS_FILE, load_estimator, load_part, model_version
 from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
+from .scorer import NEGATION_POINTS
 from .sections import SectionRules
+from .signals import NEGATION, weight
 
 TOP_SIGNALS = 5
+#: Phrases a batch row names in ``top_signals``.
+ROW_SIGNALS = 3
+_PHRASE_CHARS = 60
 #: A unit the sentence model alone marks needs at least this much evidence to be shown as a signal.
 MODEL_SIGNAL_MIN = 0.25
 
@@ -43,6 +48,18 @@ class Signal:
     confidence: float
     contribution: float
     source: str
+
+
+@dataclass(frozen=True)
+class RowScore:
+    """One posting's batch row: its scores, the groups it names and its strongest phrase signals."""
+
+    cs_score: float
+    band: str
+    external: float
+    internal: float
+    groups: tuple[str, ...]  # by confidence, at or above the report threshold
+    signals: tuple[str, ...]  # phrases, strongest first
 
 
 @dataclass
@@ -81,7 +98,7 @@ class Model:
 
     @property
     def version(self) -> str:
-        return f"{self.meta.get('name', 'servicelens')}-{self.meta.get('version', '?')}"
+        return model_version(self.meta)
 
     def prepare(self, text: str, title: str | None = None) -> PreparedPosting:
         return prepare(text, title, self.section_rules)
@@ -148,6 +165,30 @@ class Model:
         """``score_table`` for postings already prepared (e.g. when their groups are wanted too)."""
         return np.clip(self.estimator.predict([p.scorer_units() for p in postings]), 0.0, 100.0)
 
+    def rows(self, postings: Sequence[PreparedPosting]) -> list[RowScore]:
+        """Batch rows for many prepared postings at once: scores, named groups, top phrases.
+
+        Phrases are ranked by the points their evidence adds (``PostingScorer.signal_points``);
+        ``score`` splits a single posting's score exactly, which costs far more per posting.
+        """
+        units = [p.scorer_units() for p in postings]
+        predicted, evidence = self.estimator.predict_evidence(units)
+        scores = np.clip(predicted, 0.0, 100.0)
+        points = self.estimator.signal_points(units)
+        phrases: list[list[tuple[float, str]]] = [[] for _ in postings]
+        unit_texts = (u for posting in units for u in posting[1:])
+        for owner, text, matches in zip(evidence.owners, unit_texts, evidence.matches):
+            for m in matches:
+                value = -NEGATION_POINTS if m.category == NEGATION \
+                    else weight(m) * points[owner, CATEGORIES.index(m.category)]
+                phrases[owner].append((value, text[m.start:m.end]))
+        out = []
+        for k, groups in enumerate(self.groups_many(postings)):
+            cs = round(float(scores[k, 0]), 1)
+            out.append(RowScore(cs, band(cs), round(float(scores[k, 1]), 1), round(float(scores[k, 2]), 1),
+                                tuple(g.group for g in reported(groups)), _top_phrases(phrases[k])))
+        return out
+
 
 @dataclass(frozen=True)
 class _UnitMatch:
@@ -171,9 +212,23 @@ def unit_matches(evidence, k: int, unit_length: int) -> list:
             for j, c in enumerate(CATEGORIES) if evidence.evidence[k, j] >= MODEL_SIGNAL_MIN]
 
 
+def _top_phrases(found: list[tuple[float, str]], n: int = ROW_SIGNALS) -> tuple[str, ...]:
+    """The ``n`` phrases that moved the score most, each once, shortened for a table cell."""
+    out: dict[str, None] = {}
+    for value, text in sorted(found, key=lambda f: -abs(f[0])):
+        phrase = " ".join(text.split())
+        phrase = phrase if len(phrase) <= _PHRASE_CHARS else phrase[:_PHRASE_CHARS - 3] + "..."
+        said = phrase.lower()
+        if value and not any(said in p.lower() or p.lower() in said for p in out):  # "plan" beside "plans"
+            out[phrase] = None
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
 def load_model(path: str | os.PathLike | None = None) -> Model:
     """Load a model folder (default: ``$SERVICELENS_MODEL`` or the registry's active model)."""
     return Model(resolve_model(path))
 
 
-__all__ = ["Model", "Result", "Signal", "load_model"]
+__all__ = ["Model", "Result", "RowScore", "Signal", "load_model"]

@@ -1,6 +1,7 @@
 """Read one posting per file: ``.txt``, ``.md``, ``.html``/``.htm`` and ``.json``."""
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,28 +22,42 @@ class Posting:
     source: str | None = None
 
 
-def decode_bytes(data: bytes, source: str) -> str:
-    """Decode text in UTF-8 (with or without BOM), UTF-16 (with BOM) or cp1252; refuse binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(Errors.E004.format(path=source)) from exc
-    if b"\x00" in data[:4096]:
+def detect_encoding(sample: bytes, source: str, complete: bool = True) -> str:
+    """The encoding of a text file from its start: UTF-8 (with or without BOM), UTF-16 (with or
+    without BOM) or cp1252. ``complete`` says the sample is the whole file (else a character
+    may be cut at its end). Binary data raises :class:`InputError` naming ``source``."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = sample[:4096]
+    if b"\x00" in head:
+        # UTF-16 without a BOM: ASCII-range text has a zero in every other byte.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 4 and even < len(head) // 40:
+            return "utf-16-le"
+        if even > len(head) // 4 and odd < len(head) // 40:
+            return "utf-16-be"
         raise InputError(Errors.E003.format(path=source))
     try:
-        return data.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return "utf-8"
     except UnicodeDecodeError:
         pass
+    # cp1252 maps almost any byte; many C0 controls mean this was not text at all.
+    text = head.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\x0c")
+    if controls > max(8, len(text) // 100):
+        raise InputError(Errors.E003.format(path=source))
+    return "cp1252"
+
+
+def decode_bytes(data: bytes, source: str) -> str:
+    """Decode a whole file's bytes (see ``detect_encoding``); refuse binary and undecodable data."""
     try:
-        text = data.decode("cp1252")
+        return data.decode(detect_encoding(data, source))
     except UnicodeDecodeError as exc:
         raise InputError(Errors.E004.format(path=source)) from exc
-    # cp1252 maps almost any byte; many C0 controls mean this was not text at all.
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t\x0c")
-    if controls > max(8, len(text[:4096]) // 100):
-        raise InputError(Errors.E003.format(path=source))
-    return text
 
 
 def _first_field(record: dict, names: tuple[str, ...]) -> str | None:

@@ -190,12 +190,24 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return self.text_model_, self.title_model_, self.sentence_model_
 
     def predict(self, X: Sequence[Sequence[str]]) -> np.ndarray:
+        return self.predict_evidence(X)[0]
+
+    def predict_evidence(self, X: Sequence[Sequence[str]]) -> tuple[np.ndarray, UnitEvidence]:
+        """``predict`` plus the unit evidence behind it (for reporting signals of many postings)."""
         features, ev = self._features(X, self._parts())
         penalty = np.zeros(len(X))
         np.add.at(penalty, ev.owners, ev.negations)
         pred = self.final_.predict(features)
         pred[:, :2] -= NEGATION_POINTS * np.minimum(penalty, 2)[:, None]
-        return pred
+        return pred, ev
+
+    def signal_points(self, X: Sequence[Sequence[str]]) -> np.ndarray:
+        """Points one full-weight signal of each category adds to each posting's ``cs_score``
+        (postings x categories): the final model's weight on the category's evidence, scaled by
+        the posting's length like the feature itself. Ranks phrase signals without ``explain``."""
+        n_targets = np.atleast_2d(self.final_.coef_).shape[0]
+        weights = np.atleast_2d(self.final_.coef_)[0, 2 * n_targets + 1:]
+        return self._unit_scale(X)[:, None] * weights[None, :]
 
     def explain(self, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray, UnitEvidence]:
         """Base (targets,) and contributions (units x targets) adding up to the prediction.

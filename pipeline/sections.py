@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import resource
-from .rules import Units, compile_rule
+from .rules import Units, compile_rule, rule_set
 
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
 SCORED_SECTIONS = frozenset({"title", "duties", "requirements"})
 DEFAULT_RULES = "sections.v1.json"
 _HEADING_MAX_WORDS = 9
-_LEADING_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
+_WORDS = re.compile(r"[^\W_](?:.*[^\W_])?", re.S)  # from the first to the last letter or digit
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,23 @@ class SectionRules:
         path = Path(path or resource(DEFAULT_RULES))
         data = json.loads(path.read_text(encoding="utf-8"))
         self.version = f"{data['name']}.v{data['version']}"
-        self.headings = [(section, compile_rule(f"^(?:{'|'.join(patterns)})$", path.name))
-                         for section, patterns in data["headings"].items()]
+        # One set over every section's headings: a unit is matched once, and the first section
+        # (in file order) whose headings match wins.
+        self.heading_sections = list(data["headings"])
+        self.headings = rule_set([f"^(?:{'|'.join(patterns)})$" for patterns in data["headings"].values()],
+                                 path.name)
         self.cues = {section: compile_rule("|".join(f"(?:{p})" for p in patterns), path.name)
                      for section, patterns in data["cues"].items()}
 
     def heading_section(self, text: str) -> str | None:
-        words = _LEADING_JUNK.sub("", text).strip()
+        if len(text.split()) > 2 * _HEADING_MAX_WORDS:  # most units are sentences: no need to look further
+            return None
+        words = _WORDS.search(text)
+        words = words.group(0) if words else ""
         if not words or len(words.split()) > _HEADING_MAX_WORDS:
             return None
-        for section, pattern in self.headings:
-            if pattern.search(words):
-                return section
-        return None
+        found = self.headings.Match(words)
+        return self.heading_sections[min(found)] if found else None
 
     def cues_by_unit(self, units: list[str]) -> dict[str, set[int]]:
         """For each cue list, the units it matches (the posting is scanned once per list)."""

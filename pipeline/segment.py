@@ -57,7 +57,7 @@ def unit_bounds(text: str) -> list[tuple[int, int]]:
         segment = text[body_start:line_end]
         cuts += [body_start + m.start() + 1 for m in _INLINE_BULLET.finditer(segment)]
         cuts += [body_start + m.end() for m in _SENTENCE_END.finditer(segment)
-                 if not (segment[m.start()] == "." and _ABBREVIATION.search(segment, 0, m.start()))]
+                 if not (segment[m.start()] == "." and _ABBREVIATION.search(segment, max(0, m.start() - 12), m.start()))]
         cuts = sorted(set(cuts)) + [line_end]
         for start, end in zip(cuts, cuts[1:]):
             piece = _trimmed(text, start, end)

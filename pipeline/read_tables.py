@@ -1,0 +1,384 @@
+"""Read the tables HR systems export, in chunks, keeping every row and value as it was given.
+
+CSV and TSV (optionally gzipped), XLSX, Parquet and JSON lines (optionally gzipped). A reader
+knows its columns before the first row is scored and yields :class:`Chunk` objects of a fixed
+number of rows, so memory stays flat however long the table is. Values are kept as read: text
+stays text (``00123`` stays ``00123``), XLSX and JSON values keep their types, and a Parquet
+chunk carries its Arrow batch so a Parquet output can write it back unchanged.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from .errors import Errors, InputError, Warnings
+from .read import detect_encoding
+
+FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
+#: Formats that may be gzipped (``.csv.gz``): they are read and written as a stream.
+STREAM_FORMATS = ("csv", "tsv", "jsonl")
+STDIO = "-"
+_SAMPLE_BYTES = 1 << 20
+_DELIMITERS = ",;\t|"
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+class Missing:
+    """A JSON-lines row without one of the table's keys (written back without it)."""
+
+    _instance = None
+
+    def __new__(cls):
+        cls._instance = cls._instance or super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self):
+        return Missing, ()
+
+
+MISSING = Missing()
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    name: str  # csv | tsv | xlsx | parquet | jsonl
+    gzip: bool = False
+
+    @property
+    def suffix(self) -> str:
+        return f".{self.name}" + (".gz" if self.gzip else "")
+
+
+def table_format(path: str | os.PathLike) -> TableFormat:
+    """The format a path's extension names (``-``, standard input or output, is CSV)."""
+    name = str(path)
+    if name == STDIO:
+        return TableFormat("csv")
+    lower = name.lower()
+    compressed = lower.endswith(".gz")
+    stem = lower[:-3] if compressed else lower
+    for fmt in FORMATS:
+        if stem.endswith("." + fmt) and (not compressed or fmt in STREAM_FORMATS):
+            return TableFormat(fmt, compressed)
+    expected = ", ".join([f".{f}" for f in FORMATS] + [f".{f}.gz" for f in STREAM_FORMATS])
+    raise InputError(Errors.E040.format(path=name, expected=expected))
+
+
+def is_table(path: str | os.PathLike) -> bool:
+    try:
+        table_format(path)
+    except InputError:
+        return False
+    return str(path) != STDIO
+
+
+@dataclass
+class Chunk:
+    """A run of consecutive rows; ``rows[k]`` holds one value per column of the table."""
+
+    index: int  # 0, 1, 2 ... in input order
+    first_row: int  # 1-based data row number of rows[0]
+    rows: list[list[Any]]
+    lines: list[int]  # where each row starts in the file (line, or sheet row), for messages
+    problems: list[str]  # a reading problem per row ("" when none)
+    usable: list[bool]  # False: the row's values cannot be trusted to score (a broken line)
+    batch: Any = None  # Parquet input: the pyarrow RecordBatch these rows came from
+
+
+@dataclass
+class TableReader:
+    """An open table: its ``columns`` and an iterator of chunks (see ``open_table``)."""
+
+    source: str
+    format: TableFormat
+    columns: list[str]
+    _rows: Iterator[tuple[int, list[Any], str, bool]]  # (line, values, problem, usable)
+    _position: Any = None  # callable: fraction of the input read so far, when known
+    total_rows: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    _closers: list = field(default_factory=list)
+    batches: Iterator[Any] | None = None  # Parquet: the record batches, in step with the rows
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        if self.batches is not None:
+            yield from self._parquet_chunks()
+            return
+        index, row_number = 0, 1
+        buffer: list[tuple[int, list[Any], str, bool]] = []
+        for item in self._rows:
+            buffer.append(item)
+            if len(buffer) == size:
+                yield self._chunk(index, row_number, buffer)
+                index, row_number, buffer = index + 1, row_number + size, []
+        if buffer:
+            yield self._chunk(index, row_number, buffer)
+
+    @staticmethod
+    def _chunk(index: int, first_row: int, items: list[tuple[int, list[Any], str, bool]]) -> Chunk:
+        lines, rows, problems, usable = (list(column) for column in zip(*items))
+        return Chunk(index, first_row, rows, lines, problems, usable)
+
+    def _parquet_chunks(self) -> Iterator[Chunk]:
+        first = 1
+        for index, batch in enumerate(self.batches):
+            values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            rows = [list(r) for r in zip(*values)] if values else [[] for _ in range(batch.num_rows)]
+            yield Chunk(index, first, rows, list(range(first, first + len(rows))), [""] * len(rows),
+                        [True] * len(rows), batch)
+            first += len(rows)
+
+    def fraction_read(self) -> float | None:
+        return self._position() if self._position else None
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            closer()
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_table(path: str | os.PathLike, fmt: TableFormat | None = None, *, encoding: str | None = None,
+               delimiter: str | None = None, chunk_rows: int = 1000) -> TableReader:
+    """Open a table for reading in chunks; ``-`` reads CSV from standard input.
+
+    Problems with the whole file (missing, empty, binary, not the format its name says) raise
+    :class:`InputError` naming the file; problems with one row are kept with that row.
+    """
+    source = str(path)
+    fmt = fmt or table_format(source)
+    if source != STDIO and not Path(source).is_file():
+        raise InputError(Errors.E001.format(path=source))
+    if fmt.name == "xlsx":
+        return _open_xlsx(source)
+    if fmt.name == "parquet":
+        return _open_parquet(source, chunk_rows)
+    return _open_text(source, fmt, encoding, delimiter)
+
+
+# -- text formats: CSV, TSV, JSON lines ------------------------------------------------------------
+
+class _Prefixed(io.RawIOBase):
+    """A byte stream that replays the sample already read from its start."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO):
+        self._prefix, self._rest = memoryview(prefix), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: str | None) -> TableReader:
+    closers = []
+    if source == STDIO:
+        raw: BinaryIO = sys.stdin.buffer
+        position = None
+    else:
+        raw = open(source, "rb")
+        closers.append(raw.close)
+        size = os.path.getsize(source)
+        file = raw
+        position = (lambda: file.tell() / size) if size else None
+    if fmt.gzip:
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")
+    try:
+        sample = raw.read(_SAMPLE_BYTES)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(Errors.E041.format(path=source, format=fmt.suffix, detail=exc)) from exc
+    if not sample.strip():
+        raise InputError(Errors.E002.format(path=source))
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise InputError(Errors.E042.format(path=source, encoding=encoding)) from exc
+    else:
+        encoding = detect_encoding(sample, source, complete=len(sample) < _SAMPLE_BYTES)
+    # Undecodable bytes become lone surrogates here and mark their row; they never stop the run.
+    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(sample, raw), 1 << 16), encoding=encoding,
+                            errors="surrogateescape", newline="")
+    if fmt.name == "jsonl":
+        reader = _jsonl_rows(text, source)
+        columns = _jsonl_columns(source, fmt, encoding) if source != STDIO else None
+        return _jsonl_reader(source, fmt, reader, columns, position, encoding, closers)
+    if delimiter is None:
+        delimiter = "\t" if fmt.name == "tsv" else _sniff_delimiter(sample.decode(encoding, errors="replace"))
+    csv.field_size_limit(2**31 - 1)  # a 10 MB description is one field
+    rows = csv.reader(text, delimiter=delimiter, strict=False)
+    try:
+        header = next(rows)
+    except StopIteration as exc:
+        raise InputError(Errors.E002.format(path=source)) from exc
+    except csv.Error as exc:
+        raise InputError(Errors.E041.format(path=source, format=fmt.suffix, detail=exc)) from exc
+    columns = [_undecoded(name) for name in header]
+    return TableReader(source, fmt, columns, _csv_rows(rows, len(columns), delimiter, source), position,
+                       encoding=encoding, delimiter=delimiter, _closers=closers)
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV from its header line: the most frequent of ``, ; TAB |``."""
+    header = sample.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _undecoded(text: str) -> str:
+    return _UNDECODABLE.sub("\ufffd", text)
+
+
+def _csv_rows(rows, width: int, delimiter: str, source: str) -> Iterator[tuple[int, list[Any], str, bool]]:
+    line = rows.line_num + 1
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(Errors.E043.format(path=source, line=line, detail=exc)) from exc
+        problem, usable = "", True
+        if not values:  # a blank line is no row
+            line = rows.line_num + 1
+            continue
+        if len(values) < width:
+            values = values + [""] * (width - len(values))
+        elif len(values) > width:
+            problem, usable = Warnings.W002.format(found=len(values), width=width), False
+            values = values[:width - 1] + [delimiter.join(values[width - 1:])]
+        if any(_UNDECODABLE.search(v) for v in values):
+            problem = problem or Warnings.W003
+            values = [_undecoded(v) for v in values]
+        yield line, values, problem, usable
+        line = rows.line_num + 1
+
+
+def _jsonl_rows(text: io.TextIOBase, source: str) -> Iterator[tuple[int, Any, str]]:
+    for number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield number, None, Warnings.W004.format(detail=str(exc).split(":")[0])
+            continue
+        if not isinstance(record, dict):
+            yield number, None, Warnings.W005.format(kind=type(record).__name__)
+            continue
+        if _UNDECODABLE.search(line):
+            yield number, {k: _undecoded(v) if isinstance(v, str) else v for k, v in record.items()}, Warnings.W003
+            continue
+        yield number, record, ""
+
+
+def _jsonl_columns(source: str, fmt: TableFormat, encoding: str) -> list[str]:
+    """Every key of a JSON-lines file, in order of first appearance (one pass over the file)."""
+    keys: dict[str, None] = {}
+    opener = gzip.open if fmt.gzip else open
+    with opener(source, "rt", encoding=encoding, errors="surrogateescape", newline="") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                continue
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) -> TableReader:
+    if columns is None:  # standard input: the keys of the first rows
+        head = [next(records, None) for _ in range(1000)]
+        head = [item for item in head if item is not None]
+        columns = list(dict.fromkeys(k for _, record, _ in head if record for k in record))
+        records = _chain(head, records)
+
+    def rows() -> Iterator[tuple[int, list[Any], str, bool]]:
+        known = set(columns)
+        for line, record, problem in records:
+            if record is None:
+                yield line, [MISSING] * len(columns), problem, False
+                continue
+            extra = [k for k in record if k not in known]
+            if extra and not problem:
+                problem = Warnings.W006.format(keys=", ".join(extra[:5]))
+            yield line, [record.get(c, MISSING) for c in columns], problem, True
+
+    return TableReader(source, fmt, columns, rows(), position, encoding=encoding, _closers=closers)
+
+
+def _chain(head: list, rest: Iterator) -> Iterator:
+    yield from head
+    yield from rest
+
+
+# -- XLSX and Parquet ----------------------------------------------------------------------------
+
+def _open_xlsx(source: str) -> TableReader:
+    from openpyxl import load_workbook
+
+    if source == STDIO:
+        raise InputError(Errors.E044.format(path=source))
+    try:
+        book = load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(Errors.E041.format(path=source, format=".xlsx", detail=exc)) from exc
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if header is None:
+        book.close()
+        raise InputError(Errors.E002.format(path=source))
+    columns = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(header)]
+    width = len(columns)
+    total = sheet.max_row - 1 if sheet.max_row else None
+
+    def rows() -> Iterator[tuple[int, list[Any], str, bool]]:
+        for number, row in enumerate(values, start=2):
+            if all(v is None for v in row):
+                continue
+            yield number, list(row[:width]) + [None] * (width - len(row)), "", True
+
+    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, _closers=[book.close])
+
+
+def _open_parquet(source: str, chunk_rows: int) -> TableReader:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if source == STDIO:
+        raise InputError(Errors.E044.format(path=source))
+    try:
+        table = pq.ParquetFile(source)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(Errors.E041.format(path=source, format=".parquet", detail=exc)) from exc
+    columns = list(table.schema_arrow.names)
+    return TableReader(source, TableFormat("parquet"), columns, iter(()), total_rows=table.metadata.num_rows,
+                       batches=table.iter_batches(batch_size=chunk_rows), _closers=[table.close])

@@ -1,0 +1,124 @@
+"""Score the rows of a table chunk: the columns a batch appends, one list per row.
+
+Shared by the single-machine batch (``pipeline.batch``) and anything else that scores tables in
+pieces. A row that cannot be scored gets empty scores and the reason in ``error``; it never
+stops the chunk, and no posting text ever goes into a message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from .columns import ColumnMap
+from .errors import Warnings
+from .predict import Model, RowScore
+from .prepare import PreparedPosting
+from .read_tables import Chunk
+from .write_tables import cell_text
+
+#: Default longest posting text read (characters); longer text is cut with a warning in ``error``.
+MAX_CHARS = 100_000
+SEPARATOR = "; "
+
+
+@dataclass
+class ChunkStats:
+    rows: int = 0
+    scored: int = 0
+    problems: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, id, message)
+
+    KEEP = 20  # problems kept for the run summary
+
+    def note(self, row: int, line: int, row_id: str, message: str) -> None:
+        if len(self.problems) < self.KEEP:
+            self.problems.append((row, line, row_id, message))
+
+    def add(self, other: ChunkStats) -> None:
+        self.rows += other.rows
+        self.scored += other.scored
+        for problem in other.problems:
+            self.note(*problem)
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "scored": self.scored, "problems": self.problems}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChunkStats:
+        return cls(data["rows"], data["scored"], [tuple(p) for p in data["problems"]])
+
+
+def row_posting(row: Sequence[Any], columns: ColumnMap, max_chars: int) -> tuple[str, str, list[str]]:
+    """The title and text of one row (text columns joined), and any warning about them."""
+    title = " ".join(cell_text(row[columns.title]).split()) if columns.title is not None else ""
+    parts = [cell_text(row[i]) for i in columns.text]
+    text = "\n\n".join(p for p in parts if p.strip())
+    warnings = []
+    if len(text) > max_chars:
+        cut = text.rfind(" ", max_chars - 200, max_chars)
+        text = text[:cut if cut > 0 else max_chars]
+        warnings.append(Warnings.W008.format(limit=max_chars))
+    return title[:1000], text, warnings
+
+
+class ChunkScorer:
+    """Turns chunks into the appended values of their rows, with one loaded model."""
+
+    def __init__(self, model: Model, columns: ColumnMap, max_chars: int = MAX_CHARS):
+        self.model = model
+        self.columns = columns
+        self.max_chars = max_chars
+
+    def __call__(self, chunk: Chunk) -> tuple[list[list[Any]], ChunkStats]:
+        stats = ChunkStats(rows=len(chunk.rows))
+        errors: list[list[str]] = [[p] if p else [] for p in chunk.problems]
+        prepared: dict[int, PreparedPosting] = {}
+        for k, row in enumerate(chunk.rows):
+            if not chunk.usable[k]:
+                continue
+            title, text, warnings = row_posting(row, self.columns, self.max_chars)
+            errors[k] += warnings
+            if not text.strip() and not title:
+                errors[k].append(Warnings.W001)
+                continue
+            try:
+                posting = self.model.prepare(text, title or None)
+            except Exception as exc:  # one bad row never stops the run
+                errors[k].append(Warnings.W010.format(kind=type(exc).__name__))
+                continue
+            if not posting.bounds and not posting.title:
+                errors[k].append(Warnings.W007)
+                continue
+            if not posting.bounds:
+                errors[k].append(Warnings.W009)
+            prepared[k] = posting
+        scores = self._score(prepared, errors)
+        version = self.model.version
+        added = []
+        for k in range(len(chunk.rows)):
+            result = scores.get(k)
+            error = SEPARATOR.join(errors[k])
+            if result is None:
+                added.append([None, "", None, None, "", "", version, error])
+            else:
+                stats.scored += 1
+                added.append([result.cs_score, result.band, result.external, result.internal,
+                              ";".join(result.groups), SEPARATOR.join(result.signals), version, error])
+            if error:
+                row_id = cell_text(chunk.rows[k][self.columns.id]) if self.columns.id is not None else ""
+                stats.note(chunk.first_row + k, chunk.lines[k], row_id[:40], error)
+        return added, stats
+
+    def _score(self, prepared: dict[int, PreparedPosting], errors: list[list[str]]) -> dict[int, RowScore]:
+        """All rows in one vectorised call; if that fails, row by row to find the bad ones."""
+        keys = list(prepared)
+        try:
+            return dict(zip(keys, self.model.rows([prepared[k] for k in keys])))
+        except Exception:
+            pass
+        out = {}
+        for k in keys:
+            try:
+                out[k] = self.model.rows([prepared[k]])[0]
+            except Exception as exc:
+                errors[k].append(Warnings.W010.format(kind=type(exc).__name__))
+        return out
