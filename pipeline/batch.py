@@ -23,7 +23,6 @@ from typing import Any, Iterator, TextIO
 from .columns import ColumnMap, detect_columns
 from .errors import Errors, InputError
 from .model_store import model_version, read_meta
-from .predict import Model
 from .read_tables import STDIO, Chunk, open_table, table_format
 from .registry import resolve_model
 from .score_chunks import MAX_CHARS, ChunkScorer, ChunkStats
@@ -151,6 +150,8 @@ class _ScorerSpec:
     writer: TableWriter
 
     def build(self) -> _PartMaker:
+        from .predict import Model
+
         return _PartMaker(ChunkScorer(Model(Path(self.model)), self.columns, self.max_chars), self.writer)
 
 

@@ -79,6 +79,11 @@ class GroupInferrer(BaseEstimator):
 
     def infer(self, titles: Sequence[str]) -> list[dict[str, tuple[float, str]]]:
         """For each title: group -> (confidence, the O*NET occupation it mostly came from)."""
+        distinct = list(dict.fromkeys(titles))  # an export repeats its titles: each is read once
+        by_title = dict(zip(distinct, self._infer(distinct)))
+        return [by_title[t] for t in titles]
+
+    def _infer(self, titles: Sequence[str]) -> list[dict[str, tuple[float, str]]]:
         out = []
         for found in self.matches(titles):
             groups: dict[str, tuple[float, str]] = {}

@@ -17,7 +17,7 @@ import re2
 
 from .errors import DataError
 from .prepare import PreparedPosting
-from .rules import RuleFile, Units, compile_rule, rule_set
+from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
 DEFAULT_GROUPS = "customer_groups.v1.json"
 IGNORE = ""  # the "group" of a phrase that names people who are not being served
@@ -130,11 +130,11 @@ class GroupRules(RuleFile):
         return _Resolution(rule["from"], rule["to"], rule["where"], compile_rule(rule["when"], source),
                            term, unless)
 
-    def mentions(self, units: Sequence[str]) -> list[list[Mention]]:
-        """Group terms in each unit, longest first where terms overlap; ignored phrases removed."""
-        joined = Units(units)
+    def mentions(self, joined: Units) -> list[list[Mention]]:
+        """Group terms in each of a posting's units, longest first where terms overlap; ignored
+        phrases removed."""
         found: list[tuple[int, int, int, str]] = []
-        for index in sorted(self.any_term.Match(joined.text) or ()):  # only the groups that occur at all
+        for index in sorted(self.any_term.Match(joined.data) or ()):  # only the groups that occur at all
             group, pattern = self.terms[index]
             found.extend((k, s, e, group) for k, s, e in joined.finditer(pattern))
         found.sort(key=lambda m: (m[0], -(m[2] - m[1]), m[1]))
@@ -145,15 +145,15 @@ class GroupRules(RuleFile):
             kept[k].append(Mention(start, end, group, group))
         return [sorted((m for m in unit if m.group != IGNORE), key=lambda m: m.start) for unit in kept]
 
-    def resolve(self, mention: Mention, unit: str, title: str, posting: str,
+    def resolve(self, mention: Mention, unit: str, title: str, posting: str | bytes,
                 cache: dict | None = None) -> str | None:
         """The group a mention names in its context (``None``: not a served group after all).
 
         ``cache`` keeps the title- and posting-wide rule outcomes of one posting between mentions.
         """
-        term = unit[mention.start:mention.end]
+        term = haystack(unit[mention.start:mention.end])
         cache = {} if cache is None else cache
-        context = {"unit": unit, "title": title, "posting": posting}
+        context = {"unit": haystack(unit), "title": haystack(title), "posting": posting}
         for index, rule in enumerate(self.resolution):
             if rule.source != mention.term_group:
                 continue
@@ -208,30 +208,32 @@ def explicit_groups(posting: PreparedPosting, rules: GroupRules, signals=None) -
 
 def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: GroupRules, signals=None):
     """``(unit, mention, group, confidence)`` of every served group mention in ``texts``."""
-    body = "\n".join(texts)
+    joined = Units(texts)
+    found = rules.mentions(joined)
+    if not any(found):
+        return
     heads = title_heads(title)
+    statements, qualifiers = signals.modality(joined) if signals is not None else ({}, {})
     cache: dict = {}
-    for k, mentions in enumerate(rules.mentions(texts)):
-        if not mentions:
-            continue
+    for k, mentions in enumerate(found):
         text = texts[k]
         cues: dict[str, list[tuple[int, int]]] = {}  # by scope, found when first needed
-        qualifier = signals.qualifier.search(text) if signals is not None else None
         for mention in mentions:
-            group = rules.resolve(mention, text, title, body, cache)
+            group = rules.resolve(mention, text, title, joined.data, cache)
             if group is None or _names_worker(text, mention, heads) \
-                    or (signals is not None and signals.negates(text, mention.start, mention.end)):
+                    or (signals is not None and signals.negates(text, mention.start, mention.end, statements.get(k, []))):
                 continue
             info = rules.groups[group]
             if info.scope not in cues:
                 pattern = rules.internal_served if info.scope == "internal" else rules.served
-                cues[info.scope] = [m.span() for m in pattern.finditer(text)]
+                cues[info.scope] = [m.span() for m in pattern.finditer(haystack(text))]
             served = info.served_by_default or _served(text, mention, cues[info.scope])
             # "occasionally assist customers"; not "callers who may be frightened"
-            factor = QUALIFIED_FACTOR if qualifier and qualifier.start() < mention.start else 1.0
+            factor = QUALIFIED_FACTOR if qualifiers.get(k, mention.start) < mention.start else 1.0
             confidence = factor * MENTION_CONFIDENCE.get((sections[k], served), 0.0)
             if confidence > 0:
                 yield k, mention, group, confidence
+
 
 
 def _served(text: str, mention: Mention, cues: list[tuple[int, int]]) -> bool:

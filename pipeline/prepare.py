@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .clean import CleanText, clean_text
 from .sections import SCORED_SECTIONS, SectionRules, UnitSection, label_sections
@@ -29,7 +30,7 @@ class PreparedPosting:
         s, e = self.bounds[i]
         return self.clean.text[s:e]
 
-    @property
+    @cached_property  # read by the scorer, the signals and the groups
     def scored(self) -> list[int]:
         """Indices of the units that move the score: duties and requirements, not headings."""
         return [i for i, label in enumerate(self.sections)

@@ -72,33 +72,58 @@ class RuleFile:
         raise NotImplementedError
 
 
+def haystack(text: str) -> str | bytes:
+    """``text`` as RE2 scans it fastest. The Python binding re-encodes a ``str`` and converts
+    offsets on every call; ASCII text goes in as bytes, whose offsets are the same."""
+    return text.encode("ascii") if text.isascii() else text
+
+
 class Units:
-    """The units of one posting joined into one text, with the map back to units."""
+    """The units of one posting joined into one UTF-8 text, with the map back to units.
+
+    Offsets reported by ``finditer`` are characters of the unit, whatever the encoding.
+    """
 
     def __init__(self, units: Sequence[str]):
         self.units = list(units)
-        self.text = "\n".join(self.units)
-        self.starts: list[int] = []
+        encoded = [unit.encode("utf-8", errors="surrogatepass") for unit in self.units]
+        self.data = b"\n".join(encoded)
+        self._encoded = encoded
+        self.starts: list[int] = []  # byte offset of each unit in ``data``
         position = 0
-        for unit in self.units:
+        for unit in encoded:
             self.starts.append(position)
             position += len(unit) + 1
 
-    def unit_of(self, position: int) -> int:
-        return bisect_right(self.starts, position) - 1
+    @property
+    def text(self) -> str:
+        return "\n".join(self.units)
+
+    def _chars(self, k: int, offset: int) -> int:
+        """Byte offset ``offset`` of unit ``k`` as a character offset."""
+        if len(self._encoded[k]) == len(self.units[k]):  # ASCII: the same
+            return offset
+        return len(self._encoded[k][:offset].decode("utf-8", errors="surrogatepass"))
 
     def finditer(self, pattern) -> Iterator[tuple[int, int, int]]:
         """``(unit, start, end)`` of each match, offsets relative to the unit; a match that would
         run past its unit's end is cut there (a rule never spans two units)."""
-        for match in pattern.finditer(self.text):
+        for match in pattern.finditer(self.data):
             start, end = match.span()
             if end <= start:
                 continue
-            k = self.unit_of(start)
-            unit_end = self.starts[k] + len(self.units[k])
+            k = bisect_right(self.starts, start) - 1
+            unit_end = self.starts[k] + len(self._encoded[k])
             if start >= unit_end:
                 continue
-            yield k, start - self.starts[k], min(end, unit_end) - self.starts[k]
+            yield k, self._chars(k, start - self.starts[k]), self._chars(k, min(end, unit_end) - self.starts[k])
+
+    def spans_by_unit(self, pattern) -> dict[int, list[tuple[int, int]]]:
+        """The ``(start, end)`` of each match, grouped by the unit it is in."""
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for k, start, end in self.finditer(pattern):
+            spans.setdefault(k, []).append((start, end))
+        return spans
 
     def units_matching(self, pattern) -> set[int]:
         return {k for k, _, _ in self.finditer(pattern)}

@@ -7,14 +7,16 @@ stops the chunk, and no posting text ever goes into a message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .columns import ColumnMap
 from .errors import Warnings
-from .predict import Model, RowScore
-from .prepare import PreparedPosting
 from .read_tables import Chunk
 from .write_tables import cell_text
+
+if TYPE_CHECKING:  # the batch's main process reads and writes; only workers load the model
+    from .predict import Model, RowScore
+    from .prepare import PreparedPosting
 
 #: Default longest posting text read (characters); longer text is cut with a warning in ``error``.
 MAX_CHARS = 100_000
@@ -88,7 +90,7 @@ class ChunkScorer:
             if not posting.bounds and not posting.title:
                 errors[k].append(Warnings.W007)
                 continue
-            if not posting.bounds:
+            if not posting.bounds and self.columns.text:  # (a table of titles alone needs no note)
                 errors[k].append(Warnings.W009)
             prepared[k] = posting
         scores = self._score(prepared, errors)

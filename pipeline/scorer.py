@@ -28,6 +28,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES, GWA_CATEGORY
+from .ngrams import SharedVocabulary
 from .signals import NEGATION, SignalPatterns, weight
 
 if TYPE_CHECKING:  # pandas is needed to train, not to score
@@ -90,6 +91,11 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         self.inner_folds = inner_folds
         self.patterns = patterns
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_shared", None)  # a cache, rebuilt on first use
+        return state
+
     # -- the parts -------------------------------------------------------------------------
     def _text_model(self) -> Pipeline:
         return Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, analyzer=UnitNgrams())),
@@ -114,18 +120,18 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return text, title, sentence
 
     # -- evidence ----------------------------------------------------------------------------
-    def unit_evidence(self, X: Sequence[Sequence[str]], sentence_model=None) -> UnitEvidence:
+    def unit_evidence(self, X: Sequence[Sequence[str]], sentence_model=None, sentence_X=None) -> UnitEvidence:
+        """Per-unit category evidence; ``sentence_X`` is the units' TF-IDF when already computed."""
         sentence_model = sentence_model or self.sentence_model_
-        owners, units = [], []
-        for i, posting in enumerate(X):
-            for unit in posting[1:]:
-                owners.append(i)
-                units.append(unit)
-        evidence = np.zeros((len(units), len(CATEGORIES)))
-        negations = np.zeros(len(units))
+        owners = np.asarray([i for i, posting in enumerate(X) for _ in posting[1:]], dtype=int)
+        evidence = np.zeros((len(owners), len(CATEGORIES)))
+        negations = np.zeros(len(owners))
         matches = []
-        if units:
-            proba = sentence_model.predict_proba(units)
+        if len(owners):
+            if sentence_X is None:
+                proba = sentence_model.predict_proba([unit for posting in X for unit in posting[1:]])
+            else:
+                proba = sentence_model.named_steps["clf"].predict_proba(sentence_X)
             evidence = np.clip((proba - self.evidence_threshold) / (1 - self.evidence_threshold), 0, 1)
         by_posting = [self.patterns_.find_all(posting[1:]) for posting in X]
         for k, found in enumerate(m for posting in by_posting for m in posting):
@@ -141,7 +147,24 @@ class PostingScorer(BaseEstimator, RegressorMixin):
                     j = CATEGORIES.index(category)
                     if not any(m.category == category for m in found):
                         evidence[k, j] = 0.0
-        return UnitEvidence(np.asarray(owners, dtype=int), evidence, negations, matches)
+        return UnitEvidence(owners, evidence, negations, matches)
+
+    def _word_features(self, X, text, sentence) -> tuple:
+        """TF-IDF of each posting (text model) and of each unit (sentence model), analysed once."""
+        if text is getattr(self, "text_model_", None):  # the fitted parts: merge their vocabularies once
+            if getattr(self, "_shared", None) is None:
+                self._shared = SharedVocabulary([text.named_steps["tfidf"], sentence.named_steps["tfidf"]])
+            shared = self._shared
+        else:  # one fold's parts while fitting
+            shared = SharedVocabulary([text.named_steps["tfidf"], sentence.named_steps["tfidf"]])
+        docs = [unit for posting in X for unit in posting]
+        sizes = np.fromiter(map(len, X), dtype=np.int64, count=len(X))
+        is_title = np.zeros(len(docs), dtype=bool)
+        is_title[np.cumsum(sizes)[sizes > 0] - sizes[sizes > 0]] = True  # each posting's first unit
+        posting_rows = np.repeat(np.arange(len(X)), sizes)
+        unit_rows = np.where(is_title, -1, np.cumsum(~is_title) - 1)  # the title is no sentence-model unit
+        n_units = int(len(docs) - is_title.sum())
+        return shared.transform(docs, [posting_rows, unit_rows], [len(X), n_units])
 
     @staticmethod
     def _unit_scale(X) -> np.ndarray:
@@ -150,14 +173,17 @@ class PostingScorer(BaseEstimator, RegressorMixin):
 
     def _features(self, X, parts) -> tuple[np.ndarray, UnitEvidence]:
         text, title, sentence = parts
-        ev = self.unit_evidence(X, sentence)
+        text_X, sentence_X = self._word_features(X, text, sentence)
+        ev = self.unit_evidence(X, sentence, sentence_X)
         summed = np.zeros((len(X), len(CATEGORIES)))
         np.add.at(summed, ev.owners, ev.evidence)
         summed *= self._unit_scale(X)[:, None]
         has_title = np.array([1.0 if p and p[0] else 0.0 for p in X])
-        title_pred = title.predict([p[0] if p and p[0] else " " for p in X])
+        # An export repeats its titles ("Cashier", "Registered Nurse"): each is read once.
+        titles, where = np.unique([p[0] if p and p[0] else " " for p in X], return_inverse=True)
+        title_pred = title.predict(list(titles))[where.reshape(-1)]
         title_pred = title_pred * has_title[:, None]
-        features = np.hstack([text.predict([_join(u) for u in X]), title_pred, has_title[:, None], summed])
+        features = np.hstack([text.named_steps["ridge"].predict(text_X), title_pred, has_title[:, None], summed])
         return features, ev
 
     # -- sklearn API -------------------------------------------------------------------------

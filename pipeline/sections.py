@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import resource
-from .rules import Units, compile_rule, rule_set
+from .rules import Units, compile_rule, haystack, rule_set
 
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
@@ -50,7 +50,7 @@ class SectionRules:
         words = words.group(0) if words else ""
         if not words or len(words.split()) > _HEADING_MAX_WORDS:
             return None
-        found = self.headings.Match(words)
+        found = self.headings.Match(haystack(words))
         return self.heading_sections[min(found)] if found else None
 
     def cues_by_unit(self, units: list[str]) -> dict[str, set[int]]:
@@ -73,7 +73,7 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
     for k, text in enumerate(units):
         head, rest = _split_heading(text)
         found = rules.heading_section(head)
-        if found is None and not rest:
+        if found is None and not rest and head != text:  # "Who you are:" with nothing after the colon
             found = rules.heading_section(text)
         if found is not None:
             current = found

@@ -12,12 +12,15 @@ import re
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪◦●○■□➢►▶✓✔→–—+]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z][.)](?=\s))[ \t]*")
 # Bullets glued into one line ("Skills: • Excel • Word") also separate units.
 _INLINE_BULLET = re.compile(r"\s[•·▪◦●■➢►▶✓✔]\s")
+_LEAD_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔]\s")  # such a bullet opening a piece
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 # Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
 # also scraped text where a list lost its line breaks: "law school.Licensed", "Qualifications:Juris", "plans;Drafting".
+# Every branch starts with its punctuation mark, so the regex engine skips straight to candidates.
 _SENTENCE_END = re.compile(
     r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
-    r"|(?<=[a-z)][.:;])(?=[A-Z][a-z])"
-    r"|(?<=[a-z)]);(?=\s*[A-Z])"
+    r"|[.:;](?<=[a-z)][.:;])(?P<glued>)(?=[A-Z][a-z])"
+    r"|;(?<=[a-z)];)(?=\s*[A-Z])"
 )
 # A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|Inc|Ltd|Co|Corp|No|Jr|Sr|Prof)|\b[A-Za-z])$")
@@ -41,7 +44,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return (start, end) if any(ch.isalnum() for ch in text[start:end]) else None
+    return (start, end) if _ALNUM.search(text, start, end) else None
 
 
 def unit_bounds(text: str) -> list[tuple[int, int]]:
@@ -57,16 +60,16 @@ def unit_bounds(text: str) -> list[tuple[int, int]]:
         segment = text[body_start:line_end]
         cuts += [body_start + m.start() + 1 for m in _INLINE_BULLET.finditer(segment)]
         cuts += [body_start + m.end() for m in _SENTENCE_END.finditer(segment)
-                 if not (segment[m.start()] == "." and _ABBREVIATION.search(segment, max(0, m.start() - 12), m.start()))]
+                 if not (segment[m.start()] == "." and m.lastgroup != "glued"
+                         and _ABBREVIATION.search(segment, max(0, m.start() - 12), m.start()))]
         cuts = sorted(set(cuts)) + [line_end]
         for start, end in zip(cuts, cuts[1:]):
             piece = _trimmed(text, start, end)
             if piece is None:
                 continue
-            piece_start = piece[0]
-            lead = _INLINE_BULLET.match(" " + text[piece_start:piece[1]])
+            lead = _LEAD_BULLET.match(text, *piece)
             if lead:
-                piece = _trimmed(text, piece_start + lead.end() - 1, piece[1]) or piece
+                piece = _trimmed(text, lead.end(), piece[1]) or piece
             spans.extend(_split_long(*piece, text))
         line_start = line_end + 1
     return spans

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES
 from .errors import DataError
-from .rules import RuleFile, Units, compile_rule, rule_set
+from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
 DEFAULT_PATTERNS = "customer_signals.v1.json"
 NEGATION = "negation"
@@ -65,11 +65,11 @@ class SignalPatterns(RuleFile):
         best first, with negation and modality applied."""
         joined = Units(units)
         found: list[list[Match]] = [[] for _ in joined.units]
-        for index in self.any_pattern.Match(joined.text) or ():
+        for index in self.any_pattern.Match(joined.data) or ():
             pattern, category, confidence = self.patterns[index]
             for k, start, end in joined.finditer(pattern):
                 found[k].append(Match(start, end, category, confidence))
-        statements = _by_unit(joined, self.negation)
+        statements = joined.spans_by_unit(self.negation)
         qualified = joined.units_matching(self.qualifier)
         return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualified)
                 for k, (unit, matches) in enumerate(zip(joined.units, found))]
@@ -95,23 +95,26 @@ class SignalPatterns(RuleFile):
             out.append(Match(s, e, NEGATION, 0.9, polarity="negated", source="negation"))
         return out
 
-    def negates(self, unit: str, start: int, end: int) -> bool:
-        """Whether ``unit[start:end]`` sits in a negation statement or a negator's scope."""
-        if any(s < end and start < e for s, e in (m.span() for m in self.negation.finditer(unit))):
+    def modality(self, joined: Units) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int]]:
+        """For the units of a posting: the spans of their negation statements ("no customer
+        contact"), and where each qualified unit's first qualifier ("occasionally") starts."""
+        qualifiers: dict[int, int] = {}
+        for k, start, _ in joined.finditer(self.qualifier):
+            qualifiers.setdefault(k, start)
+        return joined.spans_by_unit(self.negation), qualifiers
+
+    def negates(self, unit: str, start: int, end: int, statements: list[tuple[int, int]]) -> bool:
+        """Whether ``unit[start:end]`` sits in one of the unit's negation ``statements`` (see
+        ``modality``) or in a negator's scope."""
+        if any(s < end and start < e for s, e in statements):
             return True
         return self._in_negation_scope(unit, start)
 
     def _in_negation_scope(self, unit: str, start: int) -> bool:
-        before = unit[max(0, start - 80):start]
+        before = haystack(unit[max(0, start - 80):start])
         scope = self.negation_scope.search(before)
         return bool(scope) and not self.scope_breaks.search(before[scope.start():])
 
-
-def _by_unit(joined: Units, pattern) -> dict[int, list[tuple[int, int]]]:
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for k, start, end in joined.finditer(pattern):
-        spans.setdefault(k, []).append((start, end))
-    return spans
 
 
 def _with(match: Match, **changes) -> Match:

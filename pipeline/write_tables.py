@@ -93,7 +93,8 @@ class TableWriter:
         """One chunk's rows (original values, then ``added`` in ``ADDED_COLUMNS`` order)."""
         name = self.format.name
         if name in ("csv", "tsv"):
-            rows = ([neutralise(cell_text(v)) for v in row] + [_added_text(a, n) for a, n in zip(extra, ADDED_COLUMNS)]
+            rows = ([neutralise(v if v.__class__ is str else cell_text(v)) for v in row]
+                    + [_added_text(a, n) for a, n in zip(extra, ADDED_COLUMNS)]
                     for row, extra in zip(chunk.rows, added))
             return self._text(self._csv_lines(rows))
         if name == "jsonl":

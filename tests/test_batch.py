@@ -308,3 +308,10 @@ def test_cli_batch(tmp_path, shipped_model_dir):
     result = CliRunner().invoke(app, ["predict", str(source), "--model", str(shipped_model_dir)])
     assert result.exit_code != 0 and "-o" in result.output
     assert os.path.exists(tmp_path / "out.xlsx")
+
+
+def test_a_chunk_of_titles_alone_is_scored(tmp_path, shipped_model_dir):
+    source = write_csv(tmp_path / "titles.csv", [{"job_title": t} for t in ("Cashier", "Registered Nurse", "Welder")])
+    predict_table(source, tmp_path / "out.csv", shipped_model_dir, QUIET)
+    table = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert (table["cs_score"] != "").all() and set(table["error"]) == {""}

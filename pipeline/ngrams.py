@@ -1,0 +1,84 @@
+"""Word 1-2-grams of a posting's units, analysed once and weighed by several fitted TF-IDF models.
+
+The scorer's text model (TF-IDF of the whole posting) and sentence model (TF-IDF of each unit)
+read the same word 1-2-grams of the same units, and scikit-learn would analyse and count them
+twice, term by term in Python. Here each unit is tokenised once; tokens become ids with one
+dictionary lookup each, and bigrams are found as pairs of ids with NumPy, so no bigram string is
+ever built. Each vectorizer's own weighting (sublinear tf, idf, norm) is then applied to the
+counts. The matrices equal ``vectorizer.transform`` (tests check it), so the fitted pipelines
+remain the models of record.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+_TOKEN = re.compile(r"\w\w+")  # scikit-learn's default token_pattern, "(?u)\\b\\w\\w+\\b": the same tokens
+
+
+class SharedVocabulary:
+    """The vocabularies of several fitted word 1-2-gram vectorizers (lowercase, default tokens)."""
+
+    def __init__(self, vectorizers: Sequence[TfidfVectorizer]):
+        self.vectorizers = list(vectorizers)
+        terms = set().union(*(v.vocabulary_ for v in self.vectorizers))
+        tokens = sorted({token for term in terms for token in term.split(" ")})
+        self.token_ids = {token: i for i, token in enumerate(tokens)}
+        self.n_tokens = len(tokens)
+        bigrams = sorted((self._code(term), term) for term in terms if " " in term)
+        self.bigram_codes = np.array([code for code, _ in bigrams], dtype=np.int64)
+        # Column of each token (as a unigram) and of each bigram in each vectorizer, -1 if absent.
+        self.unigram_columns = [np.array([v.vocabulary_.get(t, -1) for t in tokens], dtype=np.int64)
+                                for v in self.vectorizers]
+        self.bigram_columns = [np.array([v.vocabulary_.get(term, -1) for _, term in bigrams], dtype=np.int64)
+                               for v in self.vectorizers]
+
+    def _code(self, bigram: str) -> int:
+        first, second = bigram.split(" ")
+        return self.token_ids[first] * self.n_tokens + self.token_ids[second]
+
+    def transform(self, docs: Sequence[str], rows: Sequence[np.ndarray],
+                  n_rows: Sequence[int]) -> list[sp.csr_matrix]:
+        """One TF-IDF matrix per vectorizer for texts ``docs``: ``rows[k]`` maps each doc to its
+        row of vectorizer ``k``'s ``n_rows[k]``-row matrix (docs may share a row; -1 skips one)."""
+        tokens = [_TOKEN.findall(doc.lower()) for doc in docs]
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        get = self.token_ids.get
+        ids = np.array([get(t, -1) for doc in tokens for t in doc], dtype=np.int64)
+        owner = np.repeat(np.arange(len(docs)), lengths)
+        known = ids >= 0
+        # Bigrams: consecutive tokens of one doc, both known, whose pair is in a vocabulary.
+        pair = known[:-1] & known[1:] & (owner[:-1] == owner[1:])
+        codes = ids[:-1][pair] * self.n_tokens + ids[1:][pair]
+        at = np.searchsorted(self.bigram_codes, codes)
+        at[at == len(self.bigram_codes)] = 0
+        hit = self.bigram_codes[at] == codes if len(self.bigram_codes) else np.zeros(len(codes), bool)
+        bigram_owner = owner[:-1][pair][hit]
+        out = []
+        for k, vectorizer in enumerate(self.vectorizers):
+            columns = np.concatenate([self.unigram_columns[k][ids[known]], self.bigram_columns[k][at[hit]]])
+            term_rows = np.asarray(rows[k], dtype=np.int64)[np.concatenate([owner[known], bigram_owner])]
+            keep = (columns >= 0) & (term_rows >= 0)
+            counts = sp.csr_matrix((np.ones(int(keep.sum())), (term_rows[keep], columns[keep])),
+                                   shape=(n_rows[k], len(vectorizer.vocabulary_)))
+            out.append(tfidf(vectorizer, counts))
+        return out
+
+
+def tfidf(vectorizer: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:
+    """A fitted vectorizer's weighting applied to raw term counts (TfidfTransformer.transform)."""
+    matrix = counts.astype(np.float64)
+    matrix.sum_duplicates()
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+    if vectorizer.use_idf:
+        matrix.data *= vectorizer.idf_[matrix.indices]
+    if vectorizer.norm and matrix.shape[0]:
+        matrix = normalize(matrix, norm=vectorizer.norm, copy=False)
+    return matrix
