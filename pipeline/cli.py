@@ -114,11 +114,16 @@ def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md
             resume: bool = typer.Option(False, "--resume", help="Batch: continue an interrupted run from its last finished chunk"),
             report: Optional[Path] = typer.Option(None, "--report", help="Batch: also write an HTML report of the scored table"),
             quiet: bool = typer.Option(False, "--quiet", "-q", help="Batch: no progress bar or summary"),
+            engine: str = typer.Option("local", help="Batch: 'local' (worker processes here) or 'dask' (a Dask cluster)"),
+            scheduler: Optional[str] = typer.Option(None, help="Batch, --engine dask: a distributed scheduler address "
+                                                               "(default: a local cluster)"),
             model: Optional[Path] = ModelOpt) -> None:
     """Score posting files (one posting each), or batch-score a table with -o."""
     from .read_tables import STDIO, is_table
 
-    if output is None and not any(f == STDIO or is_table(f) for f in files):
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"--engine must be 'local' or 'dask', not {engine!r}")
+    if output is None and engine == "local" and not any(f == STDIO or is_table(f) for f in files):
         from .predict_files import predict_files
 
         failures = predict_files([Path(f) for f in files], model, as_json, out=sys.stdout, err=sys.stderr, html_path=html)
@@ -135,6 +140,16 @@ def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md
     options = BatchOptions(title_col=title_col, text_cols=tuple(text_col or ()), id_col=id_col, encoding=encoding,
                            delimiter=delimiter, workers=workers, prefix=prefix, resume=resume, progress=not quiet,
                            **{k: v for k, v in given.items() if v is not None})
+    if engine == "dask":
+        if resume or output == STDIO or files[0] == STDIO:
+            raise typer.BadParameter("--engine dask reads and writes files or URLs; it has no --resume or stdin/stdout")
+        from .dask_batch import predict_dask
+
+        summary = predict_dask(files[0], output, model, options, scheduler=scheduler, err=sys.stderr)
+        if not quiet:
+            for line in summary.lines():
+                typer.echo(line, err=True)
+        return
     try:
         summary = predict_table(files[0], output, model, options, err=sys.stderr)
     except KeyboardInterrupt:

@@ -61,6 +61,9 @@ class Errors:
     E053 = "--{option} must be at least {minimum}, got {value}"
     E054 = ("{path}: not a scored table (no {names} column); score it first with "
             "'servicelens predict TABLE -o SCORED'")
+    E060 = 'Dask is not installed: pip install "servicelens[dask]" to score on a Dask cluster'
+    E061 = "{path}: Dask reads .csv, .tsv, .jsonl (also .gz), .parquet files and Parquet folders, or globs of them"
+    E062 = "{path}: a Dask run writes a Parquet dataset (OUT.parquet) or CSV files (OUT.csv, a folder of parts)"
 
 
 class Warnings:

@@ -17,9 +17,9 @@ import os
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from .errors import Errors, InputError, Warnings
 from .read import detect_encoding
@@ -98,23 +98,26 @@ class Chunk:
     batch: Any = None  # Parquet input: the pyarrow RecordBatch these rows came from
 
 
-@dataclass
 class TableReader:
-    """An open table: its ``columns`` and an iterator of chunks (see ``open_table``)."""
+    """An open table: its ``columns`` and its rows in chunks (see ``open_table``)."""
 
-    source: str
-    format: TableFormat
-    columns: list[str]
-    _rows: Iterator[tuple[int, list[Any], str, bool]]  # (line, values, problem, usable)
-    _position: Any = None  # callable: fraction of the input read so far, when known
-    total_rows: int | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    _closers: list = field(default_factory=list)
-    batches: Iterator[Any] | None = None  # Parquet: the record batches, in step with the rows
+    def __init__(self, source: str, fmt: TableFormat, columns: list[str],
+                 rows: Iterator[tuple[int, list[Any], str, bool]] | None = None, *, batches: Iterator[Any] | None = None,
+                 total_rows: int | None = None, position: Callable[[], float] | None = None,
+                 encoding: str | None = None, delimiter: str | None = None, closers: Sequence[Callable] = ()):
+        self.source = source
+        self.format = fmt
+        self.columns = columns
+        self.total_rows = total_rows  # when the format says (XLSX, Parquet)
+        self.encoding = encoding  # text formats: as detected or given
+        self.delimiter = delimiter  # CSV and TSV
+        self._rows = rows if rows is not None else iter(())  # (line, values, problem, usable) per row
+        self._batches = batches  # Parquet: record batches instead of rows
+        self._position = position  # fraction of the input read so far, when known
+        self._closers = list(closers)
 
     def chunks(self, size: int) -> Iterator[Chunk]:
-        if self.batches is not None:
+        if self._batches is not None:
             yield from self._parquet_chunks()
             return
         index, row_number = 0, 1
@@ -134,7 +137,7 @@ class TableReader:
 
     def _parquet_chunks(self) -> Iterator[Chunk]:
         first = 1
-        for index, batch in enumerate(self.batches):
+        for index, batch in enumerate(self._batches):
             values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             rows = [list(r) for r in zip(*values)] if values else [[] for _ in range(batch.num_rows)]
             yield Chunk(index, first, rows, list(range(first, first + len(rows))), [""] * len(rows),
@@ -239,8 +242,8 @@ def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: s
     except csv.Error as exc:
         raise InputError(Errors.E041.format(path=source, format=fmt.suffix, detail=exc)) from exc
     columns = [_undecoded(name) for name in header]
-    return TableReader(source, fmt, columns, _csv_rows(rows, len(columns), delimiter, source), position,
-                       encoding=encoding, delimiter=delimiter, _closers=closers)
+    return TableReader(source, fmt, columns, _csv_rows(rows, len(columns), delimiter, source), position=position,
+                       encoding=encoding, delimiter=delimiter, closers=closers)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -331,7 +334,7 @@ def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) ->
                 problem = Warnings.W006.format(keys=", ".join(extra[:5]))
             yield line, [record.get(c, MISSING) for c in columns], problem, True
 
-    return TableReader(source, fmt, columns, rows(), position, encoding=encoding, _closers=closers)
+    return TableReader(source, fmt, columns, rows(), position=position, encoding=encoding, closers=closers)
 
 
 def _chain(head: list, rest: Iterator) -> Iterator:
@@ -366,7 +369,7 @@ def _open_xlsx(source: str) -> TableReader:
                 continue
             yield number, list(row[:width]) + [None] * (width - len(row)), "", True
 
-    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, _closers=[book.close])
+    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, closers=[book.close])
 
 
 def _open_parquet(source: str, chunk_rows: int) -> TableReader:
@@ -380,5 +383,5 @@ def _open_parquet(source: str, chunk_rows: int) -> TableReader:
     except (pa.ArrowException, OSError) as exc:
         raise InputError(Errors.E041.format(path=source, format=".parquet", detail=exc)) from exc
     columns = list(table.schema_arrow.names)
-    return TableReader(source, TableFormat("parquet"), columns, iter(()), total_rows=table.metadata.num_rows,
-                       batches=table.iter_batches(batch_size=chunk_rows), _closers=[table.close])
+    return TableReader(source, TableFormat("parquet"), columns, total_rows=table.metadata.num_rows,
+                       batches=table.iter_batches(batch_size=chunk_rows), closers=[table.close])

@@ -1,0 +1,208 @@
+"""Batch scoring on a Dask cluster: the same rows, columns and per-row errors as ``pipeline.batch``.
+
+Dask partitions the input (a Parquet dataset, many CSV or JSON-lines files, globs, local paths or
+any fsspec URL) and writes the output (a Parquet dataset, or one CSV file per partition). Each
+partition is scored by :class:`~pipeline.score_chunks.ChunkScorer`, exactly as a chunk of the
+single-machine path. The model travels to each worker once, inside a worker plugin (its files,
+checked against their hashes when loaded), so workers need no shared disk and no task carries it.
+
+Dask is an optional extra: ``pip install "servicelens[dask]"``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from .batch import BatchOptions, default_workers
+from .columns import ColumnMap, detect_columns
+from .errors import Errors, InputError, ServicelensError
+from .model_store import model_version, read_meta
+from .read_tables import Chunk
+from .registry import resolve_model
+from .write_tables import ADDED_COLUMNS, neutralise
+
+try:
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster, WorkerPlugin, get_worker, progress
+except ImportError as exc:  # the optional extra is not installed
+    raise ServicelensError(Errors.E060) from exc
+
+PLUGIN = "servicelens-model"
+_NUMERIC = {"cs_score", "cs_external", "cs_internal"}
+
+
+@dataclass
+class DaskSummary:
+    source: str
+    output: str
+    model_version: str
+    columns: dict
+    partitions: int
+    rows: int
+    scored: int
+    problems: dict[str, int]  # error message -> rows
+    seconds: float
+
+    def lines(self) -> list[str]:
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        out = [f"scored {self.scored:,} of {self.rows:,} rows ({self.rows - self.scored:,} not scored) in "
+               f"{self.partitions:,} partitions in {self.seconds:.1f} s, {rate:,.0f} rows/s -> {self.output} "
+               f"(model {self.model_version})"]
+        out += [f"  {n:,} rows: {message}" for message, n in list(self.problems.items())[:5]]
+        return out
+
+
+class ModelPlugin(WorkerPlugin):
+    """Carries a model folder's files to each worker and loads the model there, once."""
+
+    name = PLUGIN
+
+    def __init__(self, folder: Path, columns: ColumnMap, max_chars: int):
+        self.files = {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
+        self.columns = columns
+        self.max_chars = max_chars
+        self.scorer = None
+
+    def setup(self, worker=None) -> None:
+        from .predict import Model
+        from .score_chunks import ChunkScorer
+
+        folder = Path(tempfile.mkdtemp(prefix="servicelens-model-"))
+        for name, data in self.files.items():
+            (folder / name).write_bytes(data)
+        self.scorer = ChunkScorer(Model(folder), self.columns, self.max_chars)  # verifies every hash
+        self.files = {}
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def score_partition(frame, names: list[str], neutralise_text: bool):
+    """Append the scored columns to one partition (a pandas DataFrame); originals stay as they are."""
+    scorer = get_worker().plugins[PLUGIN].scorer
+    original = list(frame.columns)
+    values = frame.astype(object).where(frame.notna(), None)
+    rows = values.to_numpy().tolist()
+    chunk = Chunk(0, 1, rows, list(range(1, len(rows) + 1)), [""] * len(rows), [True] * len(rows))
+    added, _ = scorer(chunk)
+    out = frame.copy()
+    if neutralise_text:  # CSV output: spreadsheet formulas in the text become text
+        for column in original:
+            if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+                out[column] = out[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    for j, (kind, name) in enumerate(zip(ADDED_COLUMNS, names)):
+        column = [row[j] for row in added]
+        if kind == "top_signals" and neutralise_text:
+            column = [neutralise(v) for v in column]
+        out[name] = pd.Series(column, index=frame.index, dtype=_dtype(kind))
+    return out
+
+
+def _read(dd, source: str):
+    lower = source.lower().rstrip("/")
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        # Quoted cells may hold line breaks, so a CSV file is never split: one partition per file.
+        sep = "\t" if ".tsv" in lower else ","
+        return dd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False, blocksize=None,
+                           compression="infer")
+    if lower.endswith((".jsonl", ".jsonl.gz")):
+        return dd.read_json(source, lines=True, orient="records", dtype=False, blocksize=None,
+                            compression="infer")
+    if lower.endswith(".parquet") or "." not in Path(lower).name:
+        return dd.read_parquet(source)
+    raise InputError(Errors.E061.format(path=source))
+
+
+def predict_dask(source: str, output: str, model: str | os.PathLike | None = None,
+                 options: BatchOptions = BatchOptions(), scheduler: str | None = None,
+                 err: TextIO | None = None) -> DaskSummary:
+    """Score every row of ``source`` into ``output`` on a Dask cluster (a local one by default)."""
+    err = err or sys.stderr
+    source, output = str(source), str(output).rstrip("/")
+    to_csv = output.lower().endswith(".csv")
+    if not to_csv and not output.lower().endswith(".parquet"):
+        raise InputError(Errors.E062.format(path=output))
+    folder = resolve_model(model)
+    version = model_version(read_meta(folder))
+    started = time.perf_counter()
+    frame = _read(source)
+    columns = detect_columns(list(frame.columns), source, options.title_col, options.text_cols, options.id_col)
+    names = [options.prefix + n for n in ADDED_COLUMNS]
+    clash = [n for n in names if n in frame.columns]
+    if clash:
+        raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
+    meta = frame._meta.assign(**{name: pd.Series(dtype=_dtype(kind)) for kind, name in zip(ADDED_COLUMNS, names)})
+    scored = frame.map_partitions(score_partition, names, to_csv, meta=meta)
+    local = "://" not in output
+    target = output + ".servicelens-tmp" if local else output  # renamed into place when complete
+    if local and os.path.exists(target):
+        shutil.rmtree(target)
+    cluster = None if scheduler else LocalCluster(n_workers=options.workers or default_workers(),
+                                                  threads_per_worker=1, processes=True, host="127.0.0.1",
+                                                  dashboard_address=":0")
+    with Client(scheduler or cluster) as client:
+        if scheduler:
+            err.write(f"servicelens: Dask dashboard at {client.dashboard_link}\n")
+        client.register_plugin(ModelPlugin(folder, columns, options.max_chars))
+        if to_csv:
+            task = scored.to_csv(f"{target}/part-*.csv", index=False, compute=False)
+        else:
+            task = scored.to_parquet(target, write_index=False, compute=False)
+        futures = client.compute(task)  # one future (Parquet) or one per file (CSV)
+        if options.progress and err.isatty():
+            progress(futures)
+        client.gather(futures)  # raises the first error of any partition
+        rows, scored_rows, problems = _tally(target, to_csv, names)
+    if cluster is not None:
+        cluster.close()
+    if local:
+        if os.path.isdir(output):
+            shutil.rmtree(output)
+        os.replace(target, output)
+    return DaskSummary(source, output, version, columns.names(list(frame.columns)), frame.npartitions,
+                       rows, scored_rows, problems, time.perf_counter() - started)
+
+
+def _dtype(kind: str) -> str:
+    return "float64" if kind in _NUMERIC else "string"
+
+
+def _read(source: str):
+    lower = source.lower().rstrip("/")
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        # Quoted cells may hold line breaks, so a CSV file is never split: one partition per file.
+        return dd.read_csv(source, sep="\t" if ".tsv" in lower else ",", dtype=str, keep_default_na=False,
+                           na_filter=False, blocksize=None)
+    if lower.endswith((".jsonl", ".jsonl.gz")):
+        return dd.read_json(source, lines=True, orient="records", dtype=False, blocksize=None)
+    if lower.endswith(".parquet") or "." not in Path(lower).name:  # a file or a dataset folder
+        return dd.read_parquet(source)
+    raise InputError(Errors.E061.format(path=source))
+
+
+def _tally(target: str, to_csv: bool, names: list[str]) -> tuple[int, int, dict[str, int]]:
+    """Rows written, rows scored and problems, read back from the output's two small columns."""
+    wanted = [names[0], names[-1]]
+    if to_csv:
+        written = dd.read_csv(f"{target}/part-*.csv", usecols=wanted, dtype=str, keep_default_na=False,
+                              na_filter=False, blocksize=None)
+    else:
+        written = dd.read_parquet(target, columns=wanted)
+    parts = dask.compute(*[dask.delayed(_tally_part)(part, names) for part in written.to_delayed()])
+    problems: Counter = Counter()
+    for _, _, counts in parts:
+        problems.update(counts)
+    return sum(p[0] for p in parts), sum(p[1] for p in parts), dict(problems.most_common())
+
+
+def _tally_part(frame, names: list[str]) -> tuple[int, int, dict[str, int]]:
+    scores, errors = frame[names[0]], frame[names[-1]].fillna("")
+    scored = int((scores.notna() & (scores.astype(str) != "")).sum())
+    return len(frame), scored, errors[errors != ""].value_counts().to_dict()
