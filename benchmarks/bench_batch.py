@@ -35,7 +35,12 @@ WORDS = 300
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> float:
-    """Write a synthetic export of ``rows`` postings; return its mean words per posting."""
+    """Write a synthetic export of ``rows`` postings; return its mean words per posting.
+
+    A posting is laid out like a real one: a real posting's opening (the company and the role),
+    a "Key Responsibilities" list of a real occupation's task statements, and a real posting's
+    closing (benefits, EEO text), about 300 words in all.
+    """
     dev = read_dev_postings(paths.postings_dir(None))
     tasks = build_sentence_table(paths.onet_dir(None))
     by_occupation = tasks.groupby("code")["text"].apply(list).tolist()
@@ -47,12 +52,12 @@ def generate(path: Path, rows: int, seed: int = 7) -> float:
         writer.writerow(["requisition_id", "job_title", "company", "location", "posted", "job_description"])
         for i in range(rows):
             title, company, location, text = rng.choice(postings)
+            opening = " ".join(text.split(" ")[:rng.randint(90, 150)])
+            closing = " ".join(rng.choice(postings)[3].split(" ")[-rng.randint(40, 80):])
             duties = rng.choice(by_occupation)
-            intro = text.split()[:rng.randint(80, 180)]
-            body = " ".join(intro) + "\n\nKey Responsibilities:\n"
-            for task in rng.sample(duties, k=min(len(duties), rng.randint(6, 12))):
-                body += f"- {task}\n"
-            body = " ".join(body.split(" ")[:WORDS])
+            bullets = "".join(f"- {task}\n" for task in rng.sample(duties, k=min(len(duties), rng.randint(7, 11))))
+            body = f"{opening}\n\nKey Responsibilities:\n{bullets}\n{closing}"
+            body = " ".join(body.split(" ")[:WORDS + 40])
             words += len(body.split())
             writer.writerow([f"{i:08d}", title, company, location, f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", body])
     return words / rows

@@ -315,3 +315,14 @@ def test_a_chunk_of_titles_alone_is_scored(tmp_path, shipped_model_dir):
     predict_table(source, tmp_path / "out.csv", shipped_model_dir, QUIET)
     table = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert (table["cs_score"] != "").all() and set(table["error"]) == {""}
+
+
+def test_the_dask_engine_without_its_extra_says_what_to_install(monkeypatch):
+    import importlib
+
+    from pipeline.errors import ServicelensError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "pipeline.dask_batch", raising=False)
+    with pytest.raises(ServicelensError, match=r'pip install "servicelens\[dask\]"'):
+        importlib.import_module("pipeline.dask_batch")
