@@ -84,40 +84,26 @@ class ModelPlugin(WorkerPlugin):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def score_partition(frame, names: list[str], neutralise_text: bool):
-    """Append the scored columns to one partition (a pandas DataFrame); originals stay as they are."""
+def score_partition(frame, names: list[str], neutralise_text: bool, chunk_rows: int = 1000):
+    """Append the scored columns to one partition (a pandas DataFrame); originals stay as they are.
+
+    The partition is scored ``chunk_rows`` at a time, so a worker holds one chunk's Python objects,
+    not a whole file's."""
     scorer = get_worker().plugins[PLUGIN].scorer
-    original = list(frame.columns)
-    values = frame.astype(object).where(frame.notna(), None)
-    rows = values.to_numpy().tolist()
-    chunk = Chunk(0, 1, rows, list(range(1, len(rows) + 1)), [""] * len(rows), [True] * len(rows))
-    added, _ = scorer(chunk)
-    out = frame.copy()
-    if neutralise_text:  # CSV output: spreadsheet formulas in the text become text
-        for column in original:
-            if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+    added: list[list] = []
+    for first in range(0, len(frame), chunk_rows):
+        part = frame.iloc[first:first + chunk_rows]
+        rows = part.astype(object).where(part.notna(), None).to_numpy().tolist()
+        chunk = Chunk(0, first + 1, rows, list(range(first + 1, first + len(rows) + 1)), [""] * len(rows),
+                      [True] * len(rows))
+        added += scorer(chunk)[0]
+    out = frame.assign(**{name: pd.Series([row[j] for row in added], index=frame.index, dtype=_dtype(kind))
+                          for j, (kind, name) in enumerate(zip(ADDED_COLUMNS, names))})
+    if neutralise_text:  # CSV output: cells a spreadsheet would run as formulas become text
+        for column in list(frame.columns) + [names[ADDED_COLUMNS.index("top_signals")]]:
+            if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
                 out[column] = out[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
-    for j, (kind, name) in enumerate(zip(ADDED_COLUMNS, names)):
-        column = [row[j] for row in added]
-        if kind == "top_signals" and neutralise_text:
-            column = [neutralise(v) for v in column]
-        out[name] = pd.Series(column, index=frame.index, dtype=_dtype(kind))
     return out
-
-
-def _read(dd, source: str):
-    lower = source.lower().rstrip("/")
-    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
-        # Quoted cells may hold line breaks, so a CSV file is never split: one partition per file.
-        sep = "\t" if ".tsv" in lower else ","
-        return dd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False, blocksize=None,
-                           compression="infer")
-    if lower.endswith((".jsonl", ".jsonl.gz")):
-        return dd.read_json(source, lines=True, orient="records", dtype=False, blocksize=None,
-                            compression="infer")
-    if lower.endswith(".parquet") or "." not in Path(lower).name:
-        return dd.read_parquet(source)
-    raise InputError(Errors.E061.format(path=source))
 
 
 def predict_dask(source: str, output: str, model: str | os.PathLike | None = None,
@@ -139,7 +125,7 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
     if clash:
         raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
     meta = frame._meta.assign(**{name: pd.Series(dtype=_dtype(kind)) for kind, name in zip(ADDED_COLUMNS, names)})
-    scored = frame.map_partitions(score_partition, names, to_csv, meta=meta)
+    scored = frame.map_partitions(score_partition, names, to_csv, options.chunk_rows, meta=meta)
     local = "://" not in output
     target = output + ".servicelens-tmp" if local else output  # renamed into place when complete
     if local and os.path.exists(target):

@@ -143,7 +143,8 @@ class GroupRules(RuleFile):
             if any(m.start < end and start < m.end for m in kept[k]):
                 continue
             kept[k].append(Mention(start, end, group, group))
-        return [sorted((m for m in unit if m.group != IGNORE), key=lambda m: m.start) for unit in kept]
+        return [sorted((m for m in unit if m.group != IGNORE), key=lambda m: m.start) if unit else []
+                for unit in kept]
 
     def resolve(self, mention: Mention, unit: str, title: str, posting: str | bytes,
                 cache: dict | None = None) -> str | None:
@@ -187,13 +188,7 @@ def explicit_groups(posting: PreparedPosting, rules: GroupRules, signals=None) -
     ``signals`` (a :class:`~pipeline.signals.SignalPatterns`) supplies negation and modality:
     a group inside "no customer contact" does not count; in "occasionally assist" it counts less.
     """
-    scored = set(posting.scored)
-    units = [i for i in range(len(posting.bounds)) if i in scored or i == posting.title_unit]
-    texts = [posting.unit_text(i) for i in units]
-    sections = ["title" if i == posting.title_unit else posting.sections[i].section for i in units]
-    if posting.title and posting.title_unit is None:
-        texts.append(posting.title)
-        sections.append("title")
+    units, texts, sections = _read_units(posting)
     found: dict[str, list[Evidence]] = {}
     for k, mention, group, confidence in scan(texts, sections, posting.title, rules, signals):
         text, i = texts[k], units[k] if k < len(units) else None
@@ -204,6 +199,32 @@ def explicit_groups(posting: PreparedPosting, rules: GroupRules, signals=None) -
         found.setdefault(group, []).append(Evidence(text[mention.start:mention.end], start, end, i,
                                                     sections[k], round(confidence, 3)))
     return found
+
+
+def _read_units(posting: PreparedPosting) -> tuple[list[int], list[str], list[str]]:
+    """The units groups are read from (title, duties, requirements): indices, texts, sections. A
+    title given apart from the text comes last, with no index."""
+    scored = set(posting.scored)
+    units = [i for i in range(len(posting.bounds)) if i in scored or i == posting.title_unit]
+    texts = [posting.unit_text(i) for i in units]
+    sections = ["title" if i == posting.title_unit else posting.sections[i].section for i in units]
+    if posting.title and posting.title_unit is None:
+        texts.append(posting.title)
+        sections.append("title")
+    return units, texts, sections
+
+
+def group_ids(posting: PreparedPosting, rules: GroupRules, signals=None, inferred: dict[str, float] | None = None,
+              threshold: float = REPORT_THRESHOLD) -> tuple[str, ...]:
+    """The ids ``reported(customer_groups(...))`` names, by confidence, without gathering the
+    evidence (a batch row needs only the ids)."""
+    _, texts, sections = _read_units(posting)
+    said: dict[str, list[float]] = {}
+    for _, _, group, confidence in scan(texts, sections, posting.title, rules, signals):
+        said.setdefault(group, []).append(round(confidence, 3))
+    inferred = inferred or {}
+    confidences = {g: group_confidence(said.get(g, []), inferred.get(g, 0.0)) for g in set(said) | set(inferred)}
+    return tuple(g for g, c in sorted(confidences.items(), key=lambda x: (-x[1], x[0])) if c >= threshold)
 
 
 def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: GroupRules, signals=None):
@@ -282,6 +303,12 @@ def combine(confidences: Sequence[float]) -> float:
     return 1.0 - missing
 
 
+def group_confidence(explicit: Sequence[float], inferred: float = 0.0) -> float:
+    """One group's confidence: its explicit mentions combine; an inferred group keeps its own,
+    lower confidence and does not raise an explicit one (see ``customer_groups``)."""
+    return round(min(max(combine(explicit), inferred), 0.99), 3)
+
+
 def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
                     inferred: dict[str, Evidence] | None = None) -> list[CustomerGroup]:
     """The posting's customer groups, by confidence.
@@ -297,8 +324,8 @@ def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
         info = rules.groups[group]
         said = sorted(explicit.get(group, []), key=lambda e: -e.confidence)
         implied = [inferred[group]] if group in inferred else []
-        confidence = max(combine([e.confidence for e in said]), max((e.confidence for e in implied), default=0.0))
-        out.append(CustomerGroup(group, info.label, round(min(confidence, 0.99), 3), info.scope,
+        confidence = group_confidence([e.confidence for e in said], implied[0].confidence if implied else 0.0)
+        out.append(CustomerGroup(group, info.label, confidence, info.scope,
                                  "explicit" if said else "inferred", said[:MAX_EVIDENCE] + implied))
     return sorted(out, key=lambda g: (-g.confidence, g.group))
 

@@ -12,7 +12,7 @@ from .bands import band
 from .categories import CATEGORIES
 from .errors import Errors, InputError
 from .group_inference import GroupInferrer
-from .groups import CustomerGroup, Evidence, GroupRules, customer_groups, reported
+from .groups import CustomerGroup, Evidence, GroupRules, customer_groups, group_ids
 from .model_store import GROUPS_FILE, load_estimator, load_part, model_version
 from .paths import resource
 from .prepare import PreparedPosting, prepare
@@ -127,8 +127,11 @@ class Model:
         """Who the role serves: groups the posting names, and groups its title implies (O*NET)."""
         return self.groups_many([posting])[0]
 
+    def _inferred(self, postings: Sequence[PreparedPosting]) -> list[dict[str, tuple[float, str]]]:
+        return self.inferrer.infer([p.title for p in postings]) if self.inferrer else [{}] * len(postings)
+
     def groups_many(self, postings: Sequence[PreparedPosting]) -> list[list[CustomerGroup]]:
-        inferred = self.inferrer.infer([p.title for p in postings]) if self.inferrer else [{}] * len(postings)
+        inferred = self._inferred(postings)
         out = []
         for posting, implied in zip(postings, inferred):
             span = posting.original_span(posting.title_unit) if posting.title_unit is not None else (None, None)
@@ -183,10 +186,12 @@ class Model:
                     else weight(m) * points[owner, CATEGORIES.index(m.category)]
                 phrases[owner].append((value, text[m.start:m.end]))
         out = []
-        for k, groups in enumerate(self.groups_many(postings)):
+        for k, (posting, implied) in enumerate(zip(postings, self._inferred(postings))):
+            groups = group_ids(posting, self.group_rules, self.estimator.patterns_,
+                               {g: c for g, (c, _) in implied.items()})
             cs = round(float(scores[k, 0]), 1)
             out.append(RowScore(cs, band(cs), round(float(scores[k, 1]), 1), round(float(scores[k, 2]), 1),
-                                tuple(g.group for g in reported(groups)), _top_phrases(phrases[k])))
+                                groups, _top_phrases(phrases[k])))
         return out
 
 

@@ -25,10 +25,10 @@ class PreparedPosting:
     sections: list[UnitSection]
     title: str  # given, or taken from the first line; "" when there is none
     title_unit: int | None  # index of the unit that is the title, when it came from the text
+    units: tuple[str, ...]  # the text of each unit (the cleaned text at ``bounds``)
 
     def unit_text(self, i: int) -> str:
-        s, e = self.bounds[i]
-        return self.clean.text[s:e]
+        return self.units[i]
 
     @cached_property  # read by the scorer, the signals and the groups
     def scored(self) -> list[int]:
@@ -70,4 +70,4 @@ def prepare(text: str, title: str | None, rules: SectionRules) -> PreparedPostin
     sections = label_sections(units, rules)
     if title_unit is not None:
         sections[0] = UnitSection("title", True)
-    return PreparedPosting(text, clean, bounds, sections, given, title_unit)
+    return PreparedPosting(text, clean, bounds, sections, given, title_unit, tuple(units))

@@ -49,19 +49,38 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def unit_bounds(text: str) -> list[tuple[int, int]]:
     """Character spans ``[start, end)`` of the units of ``text``, in order, without bullet markers."""
+    # The text is scanned once for sentence ends and inline bullets; each line takes those that lie
+    # wholly inside its body (after its bullet marker), as if the line were scanned on its own.
+    ends = [(m.start(), m.end(), m.lastgroup == "glued") for m in _SENTENCE_END.finditer(text)]
+    bullets = [m.span() for m in _INLINE_BULLET.finditer(text)]
     spans: list[tuple[int, int]] = []
-    line_start = 0
+    line_start = e = b = 0
     for line in text.split("\n"):
         line_end = line_start + len(line)
         marker = _BULLET.match(line)
         # A lone "-" or "1." line is a marker, not a unit; keep words like "- Greet customers."
         body_start = line_start + (marker.end() if marker else 0)
         cuts = [body_start]
-        segment = text[body_start:line_end]
-        cuts += [body_start + m.start() + 1 for m in _INLINE_BULLET.finditer(segment)]
-        cuts += [body_start + m.end() for m in _SENTENCE_END.finditer(segment)
-                 if not (segment[m.start()] == "." and m.lastgroup != "glued"
-                         and _ABBREVIATION.search(segment, max(0, m.start() - 12), m.start()))]
+        while b < len(bullets) and bullets[b][0] < line_end:
+            start, end = bullets[b]
+            if start >= body_start and end <= line_end:
+                cuts.append(start + 1)
+            b += 1
+        found = []
+        while e < len(ends) and ends[e][0] < line_end:
+            found.append(ends[e])
+            e += 1
+        if any(start < body_start < end for start, end, _ in found):  # "1.. 'Dr." : scan the body alone
+            segment = text[body_start:line_end]
+            found = [(body_start + m.start(), body_start + m.end(), m.lastgroup == "glued")
+                     for m in _SENTENCE_END.finditer(segment)]
+        for start, end, glued in found:
+            # A look-behind ("plans;Drafting") needs a character of the body before the mark.
+            if start < body_start or (start == body_start and (glued or text[start] == ";")):
+                continue
+            if text[start] == "." and not glued and _ABBREVIATION.search(text, max(body_start, start - 12), start):
+                continue
+            cuts.append(end)
         cuts = sorted(set(cuts)) + [line_end]
         for start, end in zip(cuts, cuts[1:]):
             piece = _trimmed(text, start, end)

@@ -72,6 +72,7 @@ class SignalPatterns(RuleFile):
         statements = joined.spans_by_unit(self.negation)
         qualified = joined.units_matching(self.qualifier)
         return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualified)
+                if matches or k in statements else []
                 for k, (unit, matches) in enumerate(zip(joined.units, found))]
 
     def _qualify(self, unit: str, matches: list[Match], statements: list[tuple[int, int]],
