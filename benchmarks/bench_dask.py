@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None, help="Keep the generated inputs in this folder")
+    parser.add_argument("--dask-only", action="store_true", help="Skip the single-machine run")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="servicelens-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,12 +74,15 @@ def main() -> None:
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {args.workers} workers")
     cli = [sys.executable, "-m", "pipeline.cli", "predict", "--quiet", "--workers", str(args.workers)]
-    single, single_rss = timed(cli + [str(source), "-o", str(folder / "single.csv")])
-    print(f"  single machine: {args.rows / single:>7,.0f} postings/s ({single:,.1f} s), peak RSS {single_rss / 2**20:,.0f} MB")
+    if not args.dask_only:
+        single, single_rss = timed(cli + [str(source), "-o", str(folder / "single.csv")])
+        print(f"  single machine: {args.rows / single:>7,.0f} postings/s ({single:,.1f} s), "
+              f"peak RSS {single_rss / 2**20:,.0f} MB")
+        (folder / "single.csv").unlink()
     dask, dask_rss = timed(cli + [str(parts / "part-*.csv"), "-o", str(folder / "dask.csv"), "--engine", "dask"])
     print(f"  Dask, local cluster: {args.rows / dask:>7,.0f} postings/s ({dask:,.1f} s), peak RSS {dask_rss / 2**20:,.0f} MB")
-    print(f"  Dask overhead on one machine: {100 * (dask / single - 1):+.0f}% time")
-    (folder / "single.csv").unlink()
+    if not args.dask_only:
+        print(f"  Dask overhead on one machine: {100 * (dask / single - 1):+.0f}% time")
     shutil.rmtree(folder / "dask.csv")
     if args.keep is None:
         shutil.rmtree(folder)

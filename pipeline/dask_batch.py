@@ -1,8 +1,9 @@
 """Batch scoring on a Dask cluster: the same rows, columns and per-row errors as ``pipeline.batch``.
 
 Dask partitions the input (a Parquet dataset, many CSV or JSON-lines files, globs, local paths or
-any fsspec URL) and writes the output (a Parquet dataset, or one CSV file per partition). Each
-partition is scored by :class:`~pipeline.score_chunks.ChunkScorer`, exactly as a chunk of the
+any fsspec URL) and writes the output (a Parquet dataset, or one CSV file per partition). A CSV,
+TSV or JSON-lines file is one partition, read by the single-machine readers, so values, encodings
+and per-row problems are the same as there. Each partition is scored by :class:`~pipeline.score_chunks.ChunkScorer`, exactly as a chunk of the
 single-machine path. The model travels to each worker once, inside a worker plugin (its files,
 checked against their hashes when loaded), so workers need no shared disk and no task carries it.
 
@@ -12,31 +13,34 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from .batch import BatchOptions, default_workers
 from .columns import ColumnMap, detect_columns
-from .errors import Errors, InputError, ServicelensError
+from .errors import Errors, InputError, ServicelensError, Warnings
 from .model_store import model_version, read_meta
-from .read_tables import Chunk
+from .read_tables import MISSING, Chunk, open_table
 from .registry import resolve_model
-from .write_tables import ADDED_COLUMNS, neutralise
+from .write_tables import ADDED_COLUMNS, cell_text, neutralise
 
 try:
     import dask
     import dask.dataframe as dd
+    import fsspec
     import pandas as pd
     from distributed import Client, LocalCluster, WorkerPlugin, get_worker, progress
 except ImportError as exc:  # the optional extra is not installed
     raise ServicelensError(Errors.E060) from exc
 
 PLUGIN = "servicelens-model"
+# Columns a text-table partition carries from the reader to the scorer (never written).
+PROBLEM, USABLE = "__servicelens_problem__", "__servicelens_usable__"
 _NUMERIC = {"cs_score", "cs_external", "cs_internal"}
 
 
@@ -90,17 +94,20 @@ def score_partition(frame, names: list[str], neutralise_text: bool, chunk_rows: 
     The partition is scored ``chunk_rows`` at a time, so a worker holds one chunk's Python objects,
     not a whole file's."""
     scorer = get_worker().plugins[PLUGIN].scorer
+    read = PROBLEM in frame.columns  # read by our readers: each row's reading problem comes along
+    original = frame.drop(columns=[PROBLEM, USABLE]) if read else frame
     added: list[list] = []
     for first in range(0, len(frame), chunk_rows):
-        part = frame.iloc[first:first + chunk_rows]
+        part = original.iloc[first:first + chunk_rows]
         rows = part.astype(object).where(part.notna(), None).to_numpy().tolist()
-        chunk = Chunk(0, first + 1, rows, list(range(first + 1, first + len(rows) + 1)), [""] * len(rows),
-                      [True] * len(rows))
-        added += scorer(chunk)[0]
-    out = frame.assign(**{name: pd.Series([row[j] for row in added], index=frame.index, dtype=_dtype(kind))
-                          for j, (kind, name) in enumerate(zip(ADDED_COLUMNS, names))})
+        n = len(rows)
+        problems = frame[PROBLEM].iloc[first:first + n].fillna("").tolist() if read else [""] * n
+        usable = frame[USABLE].iloc[first:first + n].tolist() if read else [True] * n
+        added += scorer(Chunk(0, first + 1, rows, list(range(first + 1, first + n + 1)), problems, usable))[0]
+    out = original.assign(**{name: pd.Series([row[j] for row in added], index=frame.index, dtype=_dtype(kind))
+                             for j, (kind, name) in enumerate(zip(ADDED_COLUMNS, names))})
     if neutralise_text:  # CSV output: cells a spreadsheet would run as formulas become text
-        for column in list(frame.columns) + [names[ADDED_COLUMNS.index("top_signals")]]:
+        for column in list(original.columns) + [names[ADDED_COLUMNS.index("top_signals")]]:
             if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
                 out[column] = out[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     return out
@@ -119,12 +126,14 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
     version = model_version(read_meta(folder))
     started = time.perf_counter()
     frame = _read(source)
-    columns = detect_columns(list(frame.columns), source, options.title_col, options.text_cols, options.id_col)
+    table_columns = [c for c in frame.columns if c not in (PROBLEM, USABLE)]
+    columns = detect_columns(table_columns, source, options.title_col, options.text_cols, options.id_col)
     names = [options.prefix + n for n in ADDED_COLUMNS]
-    clash = [n for n in names if n in frame.columns]
+    clash = [n for n in names if n in table_columns]
     if clash:
         raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
-    meta = frame._meta.assign(**{name: pd.Series(dtype=_dtype(kind)) for kind, name in zip(ADDED_COLUMNS, names)})
+    meta = frame._meta.drop(columns=[PROBLEM, USABLE], errors="ignore")
+    meta = meta.assign(**{name: pd.Series(dtype=_dtype(kind)) for kind, name in zip(ADDED_COLUMNS, names)})
     scored = frame.map_partitions(score_partition, names, to_csv, options.chunk_rows, meta=meta)
     local = "://" not in output
     target = output + ".servicelens-tmp" if local else output  # renamed into place when complete
@@ -152,7 +161,7 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
         if os.path.isdir(output):
             shutil.rmtree(output)
         os.replace(target, output)
-    return DaskSummary(source, output, version, columns.names(list(frame.columns)), frame.npartitions,
+    return DaskSummary(source, output, version, columns.names(table_columns), frame.npartitions,
                        rows, scored_rows, problems, time.perf_counter() - started)
 
 
@@ -162,15 +171,52 @@ def _dtype(kind: str) -> str:
 
 def _read(source: str):
     lower = source.lower().rstrip("/")
-    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
-        # Quoted cells may hold line breaks, so a CSV file is never split: one partition per file.
-        return dd.read_csv(source, sep="\t" if ".tsv" in lower else ",", dtype=str, keep_default_na=False,
-                           na_filter=False, blocksize=None)
-    if lower.endswith((".jsonl", ".jsonl.gz")):
-        return dd.read_json(source, lines=True, orient="records", dtype=False, blocksize=None)
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".jsonl", ".jsonl.gz")):
+        return _read_text_tables(source)
     if lower.endswith(".parquet") or "." not in Path(lower).name:  # a file or a dataset folder
         return dd.read_parquet(source)
     raise InputError(Errors.E061.format(path=source))
+
+
+def _read_text_tables(source: str):
+    """CSV, TSV or JSON-lines files (a glob or URL), one partition per file, read by the
+    single-machine readers: the same values, encodings and per-row problems."""
+    files = fsspec.open_files(source, mode="rb")
+    if not files:
+        raise InputError(Errors.E001.format(path=source))
+    with open_table(files[0].path, opener=files[0].open) as reader:
+        columns = reader.columns
+    meta = pd.DataFrame({**{c: pd.Series(dtype="string") for c in columns},
+                         PROBLEM: pd.Series(dtype="string"), USABLE: pd.Series(dtype=bool)})
+    return dd.from_map(_read_text_table, files, columns=columns, meta=meta)
+
+
+def _read_text_table(file, columns: list[str]):
+    """One file as a partition: its values as text, in the first file's columns, with each row's
+    reading problem and whether it can be scored."""
+    with open_table(file.path, opener=file.open) as reader:
+        if reader.columns != columns and reader.format.name != "jsonl":
+            raise InputError(Errors.E063.format(path=file.path, columns=", ".join(reader.columns[:10])))
+        at = {name: i for i, name in reversed(list(enumerate(reader.columns)))}
+        known = set(columns)
+        extra = [(i, name) for i, name in enumerate(reader.columns) if name not in known]  # JSON keys
+        values: dict[str, list] = {c: [] for c in columns}
+        problems: list[str] = []
+        usable: list[bool] = []
+        for chunk in reader.chunks(5000):
+            for row, problem, ok in zip(chunk.rows, chunk.problems, chunk.usable):
+                for name in columns:
+                    value = row[at[name]] if name in at else None
+                    values[name].append(None if value is None or value is MISSING else cell_text(value))
+                lost = [name for i, name in extra if row[i] is not MISSING and row[i] is not None]
+                if lost and not problem:
+                    problem = Warnings.W006.format(keys=", ".join(lost[:5]))
+                problems.append(problem)
+                usable.append(ok)
+    frame = pd.DataFrame({c: pd.Series(v, dtype="string") for c, v in values.items()})
+    frame[PROBLEM] = pd.Series(problems, dtype="string")
+    frame[USABLE] = pd.Series(usable, dtype=bool)
+    return frame
 
 
 def _tally(target: str, to_csv: bool, names: list[str]) -> tuple[int, int, dict[str, int]]:

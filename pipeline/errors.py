@@ -64,6 +64,7 @@ class Errors:
     E060 = 'Dask is not installed: pip install "servicelens[dask]" to score on a Dask cluster'
     E061 = "{path}: Dask reads .csv, .tsv, .jsonl (also .gz), .parquet files and Parquet folders, or globs of them"
     E062 = "{path}: a Dask run writes a Parquet dataset (OUT.parquet) or CSV files (OUT.csv, a folder of parts)"
+    E063 = "{path}: its columns differ from the first file's ({columns}); give files of one table"
 
 
 class Warnings:

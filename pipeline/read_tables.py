@@ -18,6 +18,7 @@ import re
 import sys
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -159,21 +160,26 @@ class TableReader:
 
 
 def open_table(path: str | os.PathLike, fmt: TableFormat | None = None, *, encoding: str | None = None,
-               delimiter: str | None = None, chunk_rows: int = 1000) -> TableReader:
+               delimiter: str | None = None, chunk_rows: int = 1000,
+               opener: Callable[[], BinaryIO] | None = None) -> TableReader:
     """Open a table for reading in chunks; ``-`` reads CSV from standard input.
 
-    Problems with the whole file (missing, empty, binary, not the format its name says) raise
-    :class:`InputError` naming the file; problems with one row are kept with that row.
+    ``opener`` opens the bytes of a CSV, TSV or JSON-lines table that is not a local file (an
+    fsspec URL, say); ``path`` then only names it. Problems with the whole file (missing, empty,
+    binary, not the format its name says) raise :class:`InputError` naming the file; problems with
+    one row are kept with that row.
     """
     source = str(path)
     fmt = fmt or table_format(source)
-    if source != STDIO and not Path(source).is_file():
+    if opener is None and source != STDIO and not Path(source).is_file():
         raise InputError(Errors.E001.format(path=source))
     if fmt.name == "xlsx":
         return _open_xlsx(source)
     if fmt.name == "parquet":
         return _open_parquet(source, chunk_rows)
-    return _open_text(source, fmt, encoding, delimiter)
+    if opener is None and source != STDIO:
+        opener = partial(open, source, "rb")
+    return _open_text(source, fmt, encoding, delimiter, opener)
 
 
 # -- text formats: CSV, TSV, JSON lines ------------------------------------------------------------
@@ -198,15 +204,16 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: str | None) -> TableReader:
+def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: str | None,
+               opener: Callable[[], BinaryIO] | None) -> TableReader:
     closers = []
-    if source == STDIO:
+    position = None
+    if opener is None:  # standard input
         raw: BinaryIO = sys.stdin.buffer
-        position = None
     else:
-        raw = open(source, "rb")
+        raw = opener()
         closers.append(raw.close)
-        size = os.path.getsize(source)
+        size = os.path.getsize(source) if Path(source).is_file() else 0
         file = raw
         position = (lambda: file.tell() / size) if size else None
     if fmt.gzip:
@@ -229,7 +236,7 @@ def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: s
                             errors="surrogateescape", newline="")
     if fmt.name == "jsonl":
         reader = _jsonl_rows(text, source)
-        columns = _jsonl_columns(source, fmt, encoding) if source != STDIO else None
+        columns = _jsonl_columns(opener, fmt, encoding) if opener is not None else None
         return _jsonl_reader(source, fmt, reader, columns, position, encoding, closers)
     if delimiter is None:
         delimiter = "\t" if fmt.name == "tsv" else _sniff_delimiter(sample.decode(encoding, errors="replace"))
@@ -301,12 +308,12 @@ def _jsonl_rows(text: io.TextIOBase, source: str) -> Iterator[tuple[int, Any, st
         yield number, record, ""
 
 
-def _jsonl_columns(source: str, fmt: TableFormat, encoding: str) -> list[str]:
+def _jsonl_columns(opener: Callable[[], BinaryIO], fmt: TableFormat, encoding: str) -> list[str]:
     """Every key of a JSON-lines file, in order of first appearance (one pass over the file)."""
     keys: dict[str, None] = {}
-    opener = gzip.open if fmt.gzip else open
-    with opener(source, "rt", encoding=encoding, errors="surrogateescape", newline="") as fh:
-        for line in fh:
+    with opener() as raw:
+        data = gzip.GzipFile(fileobj=raw, mode="rb") if fmt.gzip else raw
+        for line in io.TextIOWrapper(data, encoding=encoding, errors="surrogateescape", newline=""):
             try:
                 record = json.loads(line)
             except (json.JSONDecodeError, RecursionError):

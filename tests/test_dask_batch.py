@@ -52,3 +52,23 @@ def test_csv_output_is_one_file_per_partition_with_formulas_neutralised(tmp_path
     table = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts])
     assert len(table) == 20 and table["req_id"].tolist()[:3] == ["00000", "00001", "00002"]
     assert "'=HYPERLINK" in (tmp_path / "scored.csv" / parts[0].name).read_text(encoding="utf-8")
+
+
+def test_text_files_are_read_like_the_single_machine_path(tmp_path, shipped_model_dir):
+    """Ragged CSV lines and bad JSON lines are kept with a per-row error; encodings are detected."""
+    (tmp_path / "a.csv").write_text('id,title,description\n007,Cashier,Serve customers.\n008,Nurse,Care;x,extra\n',
+                                    encoding="utf-8")
+    (tmp_path / "b.csv").write_bytes("id,title,description\n009,Caf\u00e9 Barista,Greet guests.\n".encode("cp1252"))
+    out = tmp_path / "out.parquet"
+    summary = predict_dask(str(tmp_path / "*.csv"), str(out), shipped_model_dir, BatchOptions(progress=False, workers=1))
+    table = pd.read_parquet(out).reset_index(drop=True)
+    assert table["id"].tolist() == ["007", "008", "009"] and table["title"][2] == "Caf\u00e9 Barista"
+    assert "fields where the header has 3" in table["error"][1] and pd.isna(table["cs_score"][1])
+    assert summary.rows == 3 and summary.scored == 2
+    assert "__servicelens_problem__" not in table.columns
+    (tmp_path / "c.jsonl").write_text('{"id": 1, "title": "Cashier", "text": "Serve customers."}\n{broken\n',
+                                      encoding="utf-8")
+    predict_dask(str(tmp_path / "c.jsonl"), str(tmp_path / "j.parquet"), shipped_model_dir,
+                 BatchOptions(progress=False, workers=1))
+    jsonl = pd.read_parquet(tmp_path / "j.parquet").reset_index(drop=True)
+    assert jsonl["id"].tolist()[0] == "1" and jsonl["error"][1].startswith("invalid JSON")
