@@ -225,7 +225,7 @@ def _top_phrases(found: list[tuple[float, str]], n: int = ROW_SIGNALS) -> tuple[
         phrase = phrase if len(phrase) <= _PHRASE_CHARS else phrase[:_PHRASE_CHARS - 3] + "..."
         said = phrase.lower()
         if value and not any(said in p.lower() or p.lower() in said for p in out):  # "plan" beside "plans"
-            out[phrase] = None
+            out[phrase if value > 0 else f"{phrase} (−)"] = None  # (−): it took points off
         if len(out) == n:
             break
     return tuple(out)
