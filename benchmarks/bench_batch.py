@@ -107,15 +107,19 @@ class PeakRSS:
         return self.peak
 
 
-def run_batch(source: Path, out: Path, workers: int, model: str | None) -> tuple[float, int]:
-    command = [sys.executable, "-m", "pipeline.cli", "predict", str(source), "-o", str(out), "--quiet",
-               "--workers", str(workers)] + (["--model", model] if model else [])
+def timed(command: list[str]) -> tuple[float, int]:
+    """Run ``command``; its wall time in seconds and the peak RSS of its process tree in bytes."""
     start = time.perf_counter()
     process = subprocess.Popen(command)
     memory = PeakRSS(process.pid)
     if process.wait() != 0:
-        raise SystemExit(f"predict failed on {source}")
+        raise SystemExit(f"failed: {' '.join(command)}")
     return time.perf_counter() - start, memory.stop()
+
+
+def run_batch(source: Path, out: Path, workers: int, model: str | None) -> tuple[float, int]:
+    return timed([sys.executable, "-m", "pipeline.cli", "predict", str(source), "-o", str(out), "--quiet",
+                  "--workers", str(workers)] + (["--model", model] if model else []))
 
 
 def spacy_alone(source: Path, model: str | None, limit: int = 10_000) -> float:

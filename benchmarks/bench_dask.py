@@ -15,14 +15,12 @@ import csv
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import PeakRSS, generate  # noqa: E402
+from bench_batch import generate, timed  # noqa: E402
 
 
 def split(source: Path, folder: Path, files: int, rows: int) -> None:
@@ -43,15 +41,6 @@ def split(source: Path, folder: Path, files: int, rows: int) -> None:
             writer.writerow(row)
         if out:
             out.close()
-
-
-def timed(command: list[str]) -> tuple[float, int]:
-    start = time.perf_counter()
-    process = subprocess.Popen(command)
-    memory = PeakRSS(process.pid)
-    if process.wait() != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return time.perf_counter() - start, memory.stop()
 
 
 def main() -> None:

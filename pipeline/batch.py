@@ -16,6 +16,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterator, TextIO
@@ -26,7 +27,7 @@ from .model_store import model_version, read_meta
 from .read_tables import STDIO, Chunk, open_table, table_format
 from .registry import resolve_model
 from .score_chunks import MAX_CHARS, ChunkScorer, ChunkStats
-from .write_tables import ADDED_COLUMNS, XLSX_MAX_ROWS, TableWriter
+from .write_tables import XLSX_MAX_ROWS, TableWriter, added_names
 
 CHUNK_ROWS = 1000
 RUN_SUFFIX = ".servicelens-run"
@@ -94,10 +95,7 @@ def predict_table(source: str | os.PathLike, output: str | os.PathLike, model: s
     with open_table(source, encoding=options.encoding, delimiter=options.delimiter,
                     chunk_rows=options.chunk_rows) as reader:
         columns = detect_columns(reader.columns, source, options.title_col, options.text_cols, options.id_col)
-        added = [options.prefix + name for name in ADDED_COLUMNS]
-        clash = [name for name in added if name in reader.columns]
-        if clash:
-            raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
+        added = added_names(options.prefix, reader.columns, source)
         if out_format.name == "xlsx" and (reader.total_rows or 0) >= XLSX_MAX_ROWS:
             raise InputError(Errors.E048.format(path=output, limit=XLSX_MAX_ROWS - 1, rows=reader.total_rows))
         schema = _arrow_schema(source) if reader.format.name == "parquet" and out_format.name == "parquet" else None
@@ -191,7 +189,7 @@ def _scored_parts(reader, spec: _ScorerSpec, options: BatchOptions, done, err: T
     try:
         if second is None or workers == 1:
             make = spec.build()
-            for chunk in _prepend([first] + ([second] if second else []), chunks):
+            for chunk in chain([first] + ([second] if second else []), chunks):
                 part, stats = make(chunk)
                 progress.advance(stats.rows)
                 yield chunk.index, part, stats
@@ -200,29 +198,25 @@ def _scored_parts(reader, spec: _ScorerSpec, options: BatchOptions, done, err: T
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
                                  initargs=(spec,)) as pool:
             pending: deque[tuple[int, Future]] = deque()
+
+            def oldest() -> tuple[int, bytes, ChunkStats]:
+                index, future = pending.popleft()
+                part, stats = future.result()
+                progress.advance(stats.rows)
+                return index, part, stats
+
             try:
-                for chunk in _prepend([first, second], chunks):
+                for chunk in chain([first, second], chunks):
                     pending.append((chunk.index, pool.submit(_work, chunk)))
                     while len(pending) >= 2 * workers:
-                        index, future = pending.popleft()
-                        part, stats = future.result()
-                        progress.advance(stats.rows)
-                        yield index, part, stats
+                        yield oldest()
                 while pending:
-                    index, future = pending.popleft()
-                    part, stats = future.result()
-                    progress.advance(stats.rows)
-                    yield index, part, stats
+                    yield oldest()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     finally:
         progress.close()
-
-
-def _prepend(head: list, rest: Iterator) -> Iterator:
-    yield from head
-    yield from rest
 
 
 class _Progress:

@@ -127,7 +127,7 @@ def _bars(values: list[tuple[str, float, str]], width: int = 640, bar_height: in
 def _histogram(counts: list[int], width: int = 640, height: int = 200) -> str:
     """Vertical bars of the score distribution (0-100 in equal bins) as inline SVG."""
     top = max(counts) or 1
-    plot_w, plot_h, left, bottom = width - 50, height - 40, 40, 20
+    plot_w, plot_h, left = width - 50, height - 40, 40
     bin_w = plot_w / len(counts)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     for i, count in enumerate(counts):

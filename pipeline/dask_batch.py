@@ -27,7 +27,7 @@ from .errors import Errors, InputError, ServicelensError, Warnings
 from .model_store import model_version, read_meta
 from .read_tables import MISSING, Chunk, open_table
 from .registry import resolve_model
-from .write_tables import ADDED_COLUMNS, cell_text, neutralise
+from .write_tables import ADDED_COLUMNS, added_names, cell_text, neutralise
 
 try:
     import dask
@@ -128,10 +128,7 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
     frame = _read(source)
     table_columns = [c for c in frame.columns if c not in (PROBLEM, USABLE)]
     columns = detect_columns(table_columns, source, options.title_col, options.text_cols, options.id_col)
-    names = [options.prefix + n for n in ADDED_COLUMNS]
-    clash = [n for n in names if n in table_columns]
-    if clash:
-        raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
+    names = added_names(options.prefix, table_columns, source)
     meta = frame._meta.drop(columns=[PROBLEM, USABLE], errors="ignore")
     meta = meta.assign(**{name: pd.Series(dtype=_dtype(kind)) for kind, name in zip(ADDED_COLUMNS, names)})
     scored = frame.map_partitions(score_partition, names, to_csv, options.chunk_rows, meta=meta)

@@ -256,7 +256,6 @@ def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: Group
                 yield k, mention, group, confidence
 
 
-
 def _served(text: str, mention: Mention, cues: list[tuple[int, int]]) -> bool:
     """A served cue touches the mention or stands close to it in the same clause."""
     for start, end in cues:

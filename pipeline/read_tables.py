@@ -19,6 +19,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -328,7 +329,7 @@ def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) ->
         head = [next(records, None) for _ in range(1000)]
         head = [item for item in head if item is not None]
         columns = list(dict.fromkeys(k for _, record, _ in head if record for k in record))
-        records = _chain(head, records)
+        records = chain(head, records)
 
     def rows() -> Iterator[tuple[int, list[Any], str, bool]]:
         known = set(columns)
@@ -342,11 +343,6 @@ def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) ->
             yield line, [record.get(c, MISSING) for c in columns], problem, True
 
     return TableReader(source, fmt, columns, rows(), position=position, encoding=encoding, closers=closers)
-
-
-def _chain(head: list, rest: Iterator) -> Iterator:
-    yield from head
-    yield from rest
 
 
 # -- XLSX and Parquet ----------------------------------------------------------------------------

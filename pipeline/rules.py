@@ -95,10 +95,6 @@ class Units:
             self.starts.append(position)
             position += len(unit) + 1
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.units)
-
     def _chars(self, k: int, offset: int) -> int:
         """Byte offset ``offset`` of unit ``k`` as a character offset."""
         if len(self._encoded[k]) == len(self.units[k]):  # ASCII: the same

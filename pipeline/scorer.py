@@ -151,12 +151,12 @@ class PostingScorer(BaseEstimator, RegressorMixin):
 
     def _word_features(self, X, text, sentence) -> tuple:
         """TF-IDF of each posting (text model) and of each unit (sentence model), analysed once."""
-        if text is getattr(self, "text_model_", None):  # the fitted parts: merge their vocabularies once
-            if getattr(self, "_shared", None) is None:
-                self._shared = SharedVocabulary([text.named_steps["tfidf"], sentence.named_steps["tfidf"]])
-            shared = self._shared
-        else:  # one fold's parts while fitting
+        fitted = text is getattr(self, "text_model_", None)  # else one fold's parts while fitting
+        shared = getattr(self, "_shared", None) if fitted else None
+        if shared is None:
             shared = SharedVocabulary([text.named_steps["tfidf"], sentence.named_steps["tfidf"]])
+            if fitted:  # the fitted parts merge their vocabularies once
+                self._shared = shared
         docs = [unit for posting in X for unit in posting]
         sizes = np.fromiter(map(len, X), dtype=np.int64, count=len(X))
         is_title = np.zeros(len(docs), dtype=bool)

@@ -6,13 +6,10 @@ The rules are a versioned data file (``resources/sections.v1.json``), editable w
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from .paths import resource
-from .rules import Units, compile_rule, haystack, rule_set
+from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
@@ -28,19 +25,19 @@ class UnitSection:
     heading: bool  # the unit is (only) a heading
 
 
-class SectionRules:
+class SectionRules(RuleFile):
     """Compiled heading and cue patterns of one version of the rules file."""
 
-    def __init__(self, path: Path | None = None):
-        path = Path(path or resource(DEFAULT_RULES))
-        data = json.loads(path.read_text(encoding="utf-8"))
+    default_file = DEFAULT_RULES
+
+    def _build(self, data: dict, source: str) -> None:
         self.version = f"{data['name']}.v{data['version']}"
         # One set over every section's headings: a unit is matched once, and the first section
         # (in file order) whose headings match wins.
         self.heading_sections = list(data["headings"])
         self.headings = rule_set([f"^(?:{'|'.join(patterns)})$" for patterns in data["headings"].values()],
-                                 path.name)
-        self.cues = {section: compile_rule("|".join(f"(?:{p})" for p in patterns), path.name)
+                                 source)
+        self.cues = {section: compile_rule("|".join(f"(?:{p})" for p in patterns), source)
                      for section, patterns in data["cues"].items()}
 
     def heading_section(self, text: str) -> str | None:

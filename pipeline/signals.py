@@ -69,9 +69,8 @@ class SignalPatterns(RuleFile):
             pattern, category, confidence = self.patterns[index]
             for k, start, end in joined.finditer(pattern):
                 found[k].append(Match(start, end, category, confidence))
-        statements = joined.spans_by_unit(self.negation)
-        qualified = joined.units_matching(self.qualifier)
-        return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualified)
+        statements, qualifiers = self.modality(joined)
+        return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualifiers)
                 if matches or k in statements else []
                 for k, (unit, matches) in enumerate(zip(joined.units, found))]
 
@@ -115,7 +114,6 @@ class SignalPatterns(RuleFile):
         before = haystack(unit[max(0, start - 80):start])
         scope = self.negation_scope.search(before)
         return bool(scope) and not self.scope_breaks.search(before[scope.start():])
-
 
 
 def _with(match: Match, **changes) -> Match:

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
+from .errors import Errors, InputError
 from .read_tables import MISSING, Chunk, TableFormat
 
 #: The columns a batch appends, in order (``--prefix`` may prefix their names).
@@ -29,6 +30,16 @@ _NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 XLSX_MAX_ROWS = 1_048_576
+
+
+def added_names(prefix: str, columns: Sequence[str], source: str) -> list[str]:
+    """The names of the added columns (``--prefix`` first); a clash with the table's own columns
+    is an error, so no input column is ever overwritten."""
+    names = [prefix + name for name in ADDED_COLUMNS]
+    clash = [name for name in names if name in columns]
+    if clash:
+        raise InputError(Errors.E047.format(path=source, names=", ".join(clash)))
+    return names
 
 
 def neutralise(text: str) -> str:
