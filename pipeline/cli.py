@@ -59,22 +59,71 @@ def data_fetch(onet_dir: Optional[Path] = OnetDir, ratings_dir: Optional[Path] =
 
 
 @app.command()
-def train(labeled_dir: Optional[Path] = LabeledDir, postings_dir: Optional[Path] = PostingsDir,
+def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Your labels (CSV/TSV/XLSX/JSONL/Parquet); "
+                                                        "repeat for several files. See data/labeled/labels-template.csv"),
+          strict: bool = typer.Option(False, "--strict", help="Labels: treat warnings as errors"),
+          check: bool = typer.Option(False, "--check", help="Labels: check the files and stop, training nothing"),
+          label_weight: float = typer.Option(5.0, "--label-weight", help="Labels: how much one label counts beside "
+                                                                          "one O*NET occupation"),
+          force: bool = typer.Option(False, "--force", help="Labels: activate the new model even if the gate refuses it"),
+          workers: Optional[int] = typer.Option(None, help="Labels: fits run at once (default: every core)"),
+          labeled_dir: Optional[Path] = LabeledDir, postings_dir: Optional[Path] = PostingsDir,
           out: Optional[Path] = typer.Option(None, "--out", help="Model registry folder (default models/)"),
           name: str = typer.Option("servicelens", help="Model name"),
           version: Optional[str] = typer.Option(None, help="Model version (default: the next free one)"),
           seed: int = typer.Option(13, help="Random seed"),
-          evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Evaluate the new model too")) -> None:
-    """Train the scorer on the O*NET tables and write a model folder."""
+          evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Evaluate the new model too"),
+          model: Optional[Path] = ModelOpt) -> None:
+    """Train on the O*NET tables; with --labels, retrain the active model with your labels behind a gate."""
     from .onet import read_manifest, read_tables
-    from .train import train as run_train
+    from .registry import active_model, pin_active
 
     source = paths.labeled_dir(labeled_dir)
-    folder = run_train(read_tables(source), read_manifest(source).get("inputs", {}), paths.models_dir(out),
+    registry = paths.models_dir(out)
+    if labels:
+        from .predict import load_model
+        from .retrain import RetrainOptions, retrain
+
+        current = Path(model) if model else active_model(registry)
+        found = _checked_labels(labels, list(load_model(current).group_rules.groups), strict)
+        if check:
+            return
+        options = RetrainOptions(label_weight=label_weight, force=force, name=name, version=version, seed=seed,
+                                 n_jobs=workers)
+        result = retrain(read_tables(source), read_manifest(source).get("inputs", {}), found.labels, found.hashes,
+                         registry, current, source, options, log=lambda line: typer.echo(line, err=True))
+        from .retrain import format_comparison
+
+        typer.echo("\n".join(format_comparison(result.comparison)))
+        typer.echo(f"comparison written to {result.folder / 'comparison.json'}")
+        if not result.activated:
+            typer.echo(f"{result.folder.name} is kept but not active; 'servicelens models use {result.folder.name}' "
+                       "activates it", err=True)
+            raise typer.Exit(3)
+        return
+    from .train import train as run_train
+
+    pin_active(registry)  # a new folder never becomes the active model by being the newest
+    folder = run_train(read_tables(source), read_manifest(source).get("inputs", {}), registry,
                        name=name, version=version, seed=seed)
-    typer.echo(f"model written to {folder}")
+    typer.echo(f"model written to {folder}; 'servicelens models use {folder.name}' makes it the active model")
     if evaluate:
         _evaluate(folder, source, postings_dir)
+
+
+def _checked_labels(files: List[Path], groups: List[str], strict: bool):
+    from .labels import read_labels
+    from .errors import Errors, LabelError
+
+    found = read_labels(files, groups)
+    for issue in found.issues:
+        typer.echo(str(issue), err=True)
+    found.raise_for_errors(strict)
+    if not found.labels:
+        raise LabelError(Errors.E084.format(files=", ".join(map(str, files))))
+    typer.echo(f"{len(found.labels)} labelled postings in {len(files)} file(s); "
+               f"{len(found.issues)} warning(s)", err=True)
+    return found
 
 
 def _evaluate(folder: Path, labeled_dir: Path, postings_dir: Optional[Path]) -> None:
@@ -161,6 +210,75 @@ def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md
             typer.echo(line, err=True)
     if report is not None:
         _report(Path(output), report, quiet)
+
+
+models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, activate, roll back, compare.")
+app.add_typer(models_app, name="models")
+RegistryOpt = typer.Option(None, "--registry", help=f"Model registry folder [env {paths.ENV_MODELS_DIR}; default models/]")
+
+
+@models_app.command("list")
+def models_list(registry: Optional[Path] = RegistryOpt) -> None:
+    """Every model: version, created, parent, data and label hashes, key figures, which is active."""
+    from .registry import active_model, describe, model_folders
+
+    root = paths.models_dir(registry)
+    folders = model_folders(root)
+    if not folders:
+        typer.echo(f"no models in {root}")
+        return
+    active = active_model(root)
+    fig = lambda v, f: format(v, f) if isinstance(v, (int, float)) else "-"
+    typer.echo(f"  {'model':24}{'created':18}{'parent':12}{'data':10}{'labels':10}{'O*NET rho':>10}"
+               f"{'dev AUC':>9}{'groups F1':>10}  status")
+    for folder in folders:
+        d = describe(folder, active)
+        mark = "*" if d["status"] == "active" else " "
+        typer.echo(f"{mark} {d['name']:24}{d['created']:18}{d['parent'] or '-':12}{d['data']:10}{d['labels'] or '-':10}"
+                   f"{fig(d['onet_rho'], '.3f'):>10}{fig(d['dev_auc'], '.3f'):>9}{fig(d['groups_f1'], '.2f'):>10}  "
+                   f"{d['status']}")
+
+
+@models_app.command("use")
+def models_use(version: str = typer.Argument(..., help="A model of the registry: folder name or version"),
+               registry: Optional[Path] = RegistryOpt) -> None:
+    """Make a model the active one (after checking it loads)."""
+    from .predict import Model
+    from .registry import activate, find_model, pin_active
+
+    root = paths.models_dir(registry)
+    folder = find_model(version, root)
+    Model(folder)  # verifies its hashes and libraries before anyone depends on it
+    pin_active(root)
+    activate(folder, "chosen with 'servicelens models use'", root)
+    typer.echo(f"active model: {folder.name}")
+
+
+@models_app.command("rollback")
+def models_rollback(registry: Optional[Path] = RegistryOpt) -> None:
+    """Make the model that was active before the current one active again."""
+    from .registry import rollback
+
+    typer.echo(f"active model: {rollback(paths.models_dir(registry)).name}")
+
+
+@models_app.command("diff")
+def models_diff(a: str = typer.Argument(..., help="First model (folder name, version or path)"),
+                b: str = typer.Argument(..., help="Second model"),
+                on: str = typer.Option(..., "--on", help="A table to score with both (.csv .tsv .xlsx .parquet .jsonl)"),
+                top: int = typer.Option(10, help="How many of the rows that moved most to list"),
+                as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+                registry: Optional[Path] = RegistryOpt) -> None:
+    """Score a table with two versions: rows that changed band, the mean shift, the rows that moved most."""
+    import json
+
+    from .drift import diff_models
+    from .predict import Model
+    from .registry import find_model
+
+    root = paths.models_dir(registry)
+    drift = diff_models(Model(find_model(a, root)), Model(find_model(b, root)), on, top=top)
+    typer.echo(json.dumps(drift.to_dict(), indent=1) if as_json else "\n".join(drift.lines()))
 
 
 @app.command("report")

@@ -14,6 +14,10 @@ class DataError(ServicelensError):
     """Training data that is missing or malformed."""
 
 
+class LabelError(ServicelensError):
+    """A label file that cannot be trained on."""
+
+
 class ModelError(ServicelensError):
     """A model folder that is missing, incomplete, tampered with or incompatible."""
 
@@ -65,6 +69,27 @@ class Errors:
     E061 = "{path}: Dask reads .csv, .tsv, .jsonl (also .gz), .parquet files and Parquet folders, or globs of them"
     E062 = "{path}: a Dask run writes a Parquet dataset (OUT.parquet) or CSV files (OUT.csv, a folder of parts)"
     E063 = "{path}: its columns differ from the first file's ({columns}); give files of one table"
+    E070 = "the label files have {n} problem(s); nothing was trained:\n{issues}"
+    E071 = ("{path}: no label column: a label file needs cs_score, cs_band or customer_groups "
+            "(columns: {columns})")
+    E072 = "column '{column}' is not used{hint}"
+    E073 = "{field} '{value}' is not {expected}"
+    E074 = "cs_band '{value}' is not a band{hint}; the bands are {names}"
+    E075 = "customer group '{value}' is not in the taxonomy{hint}"
+    E076 = "the same posting as {where}, with the same labels; it is used once"
+    E077 = "the same posting as {where}, with different labels"
+    E078 = "cs_score {score:g} is in band '{actual}', not '{band}'"
+    E079 = "empty text: the row has no title or posting text"
+    E080 = "no label: cs_score, cs_band and customer_groups are all empty"
+    E081 = "{path}: no model '{name}' in the registry (models: {names})"
+    E082 = "{path}: nothing to roll back to: no model was active before {name}"
+    E084 = "no usable labels in {files}"
+    E090 = ("{path}: line {line}: the quoted value that starts on this line is never closed, so lines {line}-{end} "
+            "would be read as one row (a quote is missing, or the file is cut short); fix the file and run again")
+    E091 = ("{path}: line {line}: a quote inside a quoted value is not doubled (write \"\" for a quote), so lines "
+            "{line}-{end} run together as one row; fix the file and run again")
+    E092 = "{path}: line {line}: cannot read the file past this line ({detail}); it is cut short or damaged"
+    E093 = "{path}: sheet row {line}: cannot read the worksheet ({detail}); the file is damaged"
 
 
 class Warnings:
@@ -80,3 +105,6 @@ class Warnings:
     W008 = "text cut to the first {limit:,} characters"
     W009 = "no description: scored on the title alone"
     W010 = "could not score the row ({kind})"
+    W020 = "a quote inside a quoted value is not doubled: check this row's values"
+    W021 = "the file ends in the middle of this row: its last value may be cut short"
+    W022 = "formula without a saved value in {cells}: read as empty (save the file in a spreadsheet program)"

@@ -1,10 +1,13 @@
 """Measured accuracy: O*NET held-out (grouped by SOC minor group), baselines, real dev postings."""
 from __future__ import annotations
 
+import os
 import re
-from typing import Callable, Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
@@ -30,25 +33,37 @@ def keyword_share(text: str) -> float:
     return 100.0 * len(CUSTOMER_NOUNS.findall(text)) / max(words, 1)
 
 
-def _metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+def regression_metrics(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     return {"spearman": round(float(spearmanr(pred, truth)[0]), 4),
             "mae": round(float(np.mean(np.abs(pred - truth))), 3)}
 
 
+def run_parallel(tasks: Sequence[Callable[[], Any]], n_jobs: int | None = None) -> list:
+    """Call independent tasks (one fit each) on every core; results in task order."""
+    n_jobs = min(len(tasks), n_jobs or os.cpu_count() or 1)
+    if n_jobs <= 1:
+        return [task() for task in tasks]
+    return Parallel(n_jobs=n_jobs)(delayed(task)() for task in tasks)
+
+
 def grouped_cv(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str],
-               fit_params: Callable[[np.ndarray], dict] | None = None) -> np.ndarray:
-    """Out-of-fold predictions (n, targets) with GroupKFold over ``groups``."""
-    pred = np.zeros_like(Y, dtype=float)
-    for train, test in GroupKFold(N_FOLDS).split(X, Y, groups):
+               fit_params: Callable[[np.ndarray], dict] | None = None, n_jobs: int | None = None) -> np.ndarray:
+    """Out-of-fold predictions (n, targets) with GroupKFold over ``groups``, folds fitted in parallel."""
+    def fold(train: np.ndarray, test: np.ndarray) -> np.ndarray:
         params = fit_params(train) if fit_params else {}
         model = clone(estimator).fit([X[i] for i in train], Y[train], **params)
-        pred[test] = model.predict([X[i] for i in test])
+        return model.predict([X[i] for i in test])
+
+    folds = list(GroupKFold(N_FOLDS).split(X, Y, groups))
+    pred = np.zeros_like(Y, dtype=float)
+    for (_, test), values in zip(folds, run_parallel([partial(fold, *f) for f in folds], n_jobs)):
+        pred[test] = values
     return pred
 
 
 def onet_heldout(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str], **kw) -> dict:
     pred = grouped_cv(estimator, X, Y, groups, **kw)
-    return {target: _metrics(pred[:, j], Y[:, j]) for j, target in enumerate(TARGETS)}
+    return {target: regression_metrics(pred[:, j], Y[:, j]) for j, target in enumerate(TARGETS)}
 
 
 def keyword_baseline(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]) -> dict:
@@ -60,7 +75,7 @@ def keyword_baseline(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str])
         for train, test in GroupKFold(N_FOLDS).split(share, Y[:, j], groups):
             slope, intercept = np.polyfit(share[train], Y[train, j], 1)
             pred[test] = intercept + slope * share[test]
-        out[target] = _metrics(pred, Y[:, j])
+        out[target] = regression_metrics(pred, Y[:, j])
     return out
 
 
@@ -122,4 +137,10 @@ def format_metrics(metrics: dict) -> str:
         top = list(dev["mean_by_function"].items())
         lines.append("  mean score by function: " + ", ".join(f"{k} {v['mean']:.0f} (n={v['n']})" for k, v in top))
     lines.extend(format_groups(metrics))
+    user = metrics.get("user_heldout")
+    if user:
+        said = {"score_error": "score error {:.1f} points", "band_accuracy": "band accuracy {:.0%}",
+                "groups_f1": "groups micro F1 {:.2f}"}
+        lines.append(f"Your held-out labels ({user['postings']}): "
+                     + ", ".join(text.format(user[key]) for key, text in said.items() if key in user))
     return "\n".join(lines)

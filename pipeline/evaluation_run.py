@@ -28,6 +28,18 @@ def labeled_file(labeled_dir: Path, name: str) -> Path | None:
     return None
 
 
+def gold_sets(model, labeled_dir: Path) -> dict:
+    """The hand-written sets: the signals challenge set and the customer-group gold set (both halves)."""
+    out = {}
+    challenge = labeled_file(labeled_dir, CHALLENGE_FILE)
+    if challenge:
+        out["signals_challenge"] = challenge_set(model, challenge)
+    gold = labeled_file(labeled_dir, GOLD_FILE)
+    if gold:
+        out["groups_gold"] = gold_report(lambda text, title: named_groups(model, text, title), read_jsonl(gold))
+    return out
+
+
 def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -> dict:
     """O*NET held-out figures of the model's recipe beside the baselines, and the dev-posting check.
 
@@ -44,12 +56,7 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         "baselines": baselines(data.texts, data.targets, data.groups),
     }
     metrics["signals_onet_heldout"] = sentence_level(model.estimator, tables.sentences)
-    challenge = labeled_file(labeled_dir, CHALLENGE_FILE)
-    if challenge:
-        metrics["signals_challenge"] = challenge_set(model, challenge)
-    gold = labeled_file(labeled_dir, GOLD_FILE)
-    if gold:
-        metrics["groups_gold"] = gold_report(lambda text, title: named_groups(model, text, title), read_jsonl(gold))
+    metrics.update(gold_sets(model, labeled_dir))
     if postings_dir is not None and Path(postings_dir).exists():
         dev = read_dev_postings(Path(postings_dir))
         prepared = [model.prepare(t, title) for t, title in zip(dev["description"], dev["title"])]

@@ -51,8 +51,11 @@ class GroupInferrer(BaseEstimator):
         self.max_confidence = max_confidence
 
     def fit(self, titles: Sequence[Sequence[str]], profiles: np.ndarray, occupations: Sequence[str],
-            groups: Sequence[str]):
-        """``titles[i]``: the titles of occupation ``i`` (its own and alternates); ``profiles``: its groups."""
+            groups: Sequence[str], sample_weight: Sequence[float] | None = None):
+        """``titles[i]``: the titles of occupation ``i`` (its own and alternates); ``profiles``: its groups.
+
+        ``sample_weight[i]`` weighs entry ``i`` among a title's nearest matches (a user's label counts more).
+        """
         flat = [(t, i) for i, names in enumerate(titles) for t in names if t]
         self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
         self.matrix_ = self.vectorizer_.fit_transform([t for t, _ in flat]).tocsr()
@@ -60,6 +63,7 @@ class GroupInferrer(BaseEstimator):
         self.profiles_ = np.asarray(profiles, dtype=np.float32)
         self.occupations_ = list(occupations)
         self.groups_ = list(groups)
+        self.weights_ = np.ones(len(self.occupations_)) if sample_weight is None else np.asarray(sample_weight, float)
         return self
 
     def matches(self, titles: Sequence[str]) -> list[list[tuple[int, float]]]:
@@ -88,16 +92,30 @@ class GroupInferrer(BaseEstimator):
         for found in self.matches(titles):
             groups: dict[str, tuple[float, str]] = {}
             if found:
-                weights = np.array([s for _, s in found])
-                profile = weights @ self.profiles_[[o for o, _ in found]] / weights.sum()
-                confidence = self.max_confidence * min(1.0, weights[0]) * profile
+                owners = [o for o, _ in found]
+                similarity = np.array([s for _, s in found])
+                entry_weights = getattr(self, "weights_", None)  # (models fitted before user labels have none)
+                weights = similarity if entry_weights is None else similarity * entry_weights[owners]
+                profile = weights @ self.profiles_[owners] / weights.sum()
+                confidence = self.max_confidence * min(1.0, similarity[0]) * profile
                 top = self.occupations_[found[0][0]]
                 groups = {g: (round(float(c), 3), top) for g, c in zip(self.groups_, confidence) if c >= INFERRED_MIN}
             out.append(groups)
         return out
 
 
-def build_inferrer(occupations: pd.DataFrame, sentences: pd.DataFrame, rules: GroupRules) -> GroupInferrer:
+def build_inferrer(occupations: pd.DataFrame, sentences: pd.DataFrame, rules: GroupRules,
+                   labelled: Sequence[tuple[str, Sequence[str], float]] = ()) -> GroupInferrer:
+    """The inferrer of the O*NET occupations, plus ``labelled`` postings: (title, groups, weight)
+    from the user's labels, each an entry whose profile is exactly the groups it was labelled with."""
+    ids = list(rules.groups)
     titles = [[row["title"], *row["alternate_titles"]] for row in occupations.to_dict("records")]
     names = [f"{t} ({c})" for t, c in zip(occupations["title"], occupations["code"])]
-    return GroupInferrer().fit(titles, occupation_profiles(occupations, sentences, rules), names, list(rules.groups))
+    profiles = occupation_profiles(occupations, sentences, rules)
+    labelled = [(title, groups, weight) for title, groups, weight in labelled if title.strip()]
+    if not labelled:
+        return GroupInferrer().fit(titles, profiles, names, ids)
+    extra = np.array([[1.0 if g in groups else 0.0 for g in ids] for _, groups, _ in labelled])
+    return GroupInferrer().fit(titles + [[title] for title, _, _ in labelled], np.vstack([profiles, extra]),
+                               names + [f"{title} (your label)" for title, _, _ in labelled], ids,
+                               np.concatenate([np.ones(len(names)), [w for _, _, w in labelled]]))

@@ -69,10 +69,11 @@ def check_libraries(path: Path, made_with: dict[str, str]) -> None:
 
 
 def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str,
-               parts: dict[str, Any] | None = None) -> Path:
+               parts: dict[str, Any] | None = None, texts: dict[str, str] | None = None) -> Path:
     """Write the model folder atomically: build it under a temporary name, then rename.
 
-    ``parts`` are further fitted objects by file name (e.g. ``groups.joblib``), hashed like the model.
+    ``parts`` are further fitted objects by file name (e.g. ``groups.joblib``) and ``texts`` plain
+    files (e.g. the user's labels it was trained on), all hashed like the model.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,9 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str,
         files = {MODEL_FILE: estimator, **(parts or {})}
         for name, obj in files.items():
             joblib.dump(obj, tmp / name, compress=3)
+        for name, text in (texts or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        files = {**files, **(texts or {})}
         meta = {
             "format": FORMAT,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -129,8 +133,8 @@ def load_estimator(folder: Path) -> tuple[Any, dict[str, Any]]:
     return load_part(folder, meta, MODEL_FILE), meta
 
 
-def load_part(folder: Path, meta: dict[str, Any], name: str) -> Any:
-    """Load one file of a model folder after checking its sha256 against ``meta.json``."""
+def checked_file(folder: Path, meta: dict[str, Any], name: str) -> Path:
+    """A file of a model folder whose sha256 matches ``meta.json``."""
     path = Path(folder) / name
     if not path.is_file():
         raise ModelError(Errors.E025.format(path=folder, name=name))
@@ -138,6 +142,12 @@ def load_part(folder: Path, meta: dict[str, Any], name: str) -> Any:
     actual = sha256_file(path)
     if expected != actual:
         raise ModelError(Errors.E022.format(path=path, expected=expected, actual=actual))
+    return path
+
+
+def load_part(folder: Path, meta: dict[str, Any], name: str) -> Any:
+    """Load one fitted object of a model folder after checking its sha256 against ``meta.json``."""
+    path = checked_file(folder, meta, name)
     with warnings.catch_warnings():
         # The version check already spoke; sklearn would repeat it per estimator.
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")

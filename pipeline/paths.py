@@ -15,6 +15,7 @@ ENV_POSTINGS_DIR = "SERVICELENS_POSTINGS_DIR"
 ENV_LABELED_DIR = "SERVICELENS_LABELED_DIR"
 ENV_MODELS_DIR = "SERVICELENS_MODELS_DIR"
 ENV_MODEL = "SERVICELENS_MODEL"
+ENV_FIGURES_DIR = "SERVICELENS_FIGURES_DIR"
 
 #: Source checkout root (where pyproject.toml sits) when running from one, else None.
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -66,6 +67,11 @@ def models_dir(explicit: str | os.PathLike | None = None) -> Path:
         return local
     root = checkout_root()
     return root / "models" if root else local
+
+
+def figures_dir() -> Path:
+    """Where the notebooks write their figures: the checkout's ``docs/figures`` unless told otherwise."""
+    return _from_env(ENV_FIGURES_DIR, (checkout_root() or Path.cwd()) / "docs" / "figures")
 
 
 def resource(name: str) -> Path:

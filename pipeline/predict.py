@@ -88,13 +88,23 @@ class Model:
     """A loaded, verified model folder that scores posting text."""
 
     def __init__(self, folder: Path):
-        self.path = Path(folder)
-        self.estimator, self.meta = load_estimator(self.path)
-        rules = self.meta.get("rules", {})
+        estimator, meta = load_estimator(Path(folder))
+        inferrer = load_part(Path(folder), meta, GROUPS_FILE) if GROUPS_FILE in meta.get("files", {}) else None
+        self._assemble(estimator, meta, inferrer, Path(folder))
+
+    @classmethod
+    def from_parts(cls, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None = None) -> Model:
+        """A model that is not a folder (yet): a retrain's candidate, fitted on part of the labels."""
+        model = cls.__new__(cls)
+        model._assemble(estimator, meta, inferrer, None)
+        return model
+
+    def _assemble(self, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None, path: Path | None) -> None:
+        self.path = path
+        self.estimator, self.meta, self.inferrer = estimator, meta, inferrer
+        rules = meta.get("rules", {})
         self.section_rules = SectionRules(resource(rules.get("sections", "sections.v1") + ".json"))
         self.group_rules = GroupRules(resource(rules.get("groups", "customer_groups.v1") + ".json"))
-        self.inferrer: GroupInferrer | None = (load_part(self.path, self.meta, GROUPS_FILE)
-                                               if GROUPS_FILE in self.meta.get("files", {}) else None)
 
     @property
     def version(self) -> str:

@@ -110,12 +110,13 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2))),
                          ("clf", OneVsRestClassifier(classifier))])
 
-    def _fit_parts(self, X, y, titles, sentences):
-        text = self._text_model().fit([_join(u) for u in X], y)
+    def _fit_parts(self, X, y, titles, sentences, weights=None):
+        text = self._text_model().fit([_join(u) for u in X], y, ridge__sample_weight=weights)
         title_texts = [t for units, extra in zip(X, titles) for t in [units[0], *extra] if t]
-        title_y = np.vstack([np.repeat(y[i:i + 1], sum(1 for t in [units[0], *extra] if t), axis=0)
-                             for i, (units, extra) in enumerate(zip(X, titles))])
-        title = self._title_model().fit(title_texts, title_y)
+        per_posting = [sum(1 for t in [units[0], *extra] if t) for units, extra in zip(X, titles)]
+        title_y = np.repeat(y, per_posting, axis=0)
+        title_w = None if weights is None else np.repeat(weights, per_posting)
+        title = self._title_model().fit(title_texts, title_y, ridge__sample_weight=title_w)
         sentence = self._sentence_model().fit(sentences["text"].tolist(), sentence_targets(sentences))
         return text, title, sentence
 
@@ -187,28 +188,32 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return features, ev
 
     # -- sklearn API -------------------------------------------------------------------------
-    def fit(self, X: Sequence[Sequence[str]], y, *, groups, sentences: pd.DataFrame, titles=None, codes=None):
+    def fit(self, X: Sequence[Sequence[str]], y, *, groups, sentences: pd.DataFrame, titles=None, codes=None,
+            sample_weight=None):
         """Fit on postings ``X`` (unit lists), targets ``y`` (n x 3) and grouping ``groups``.
 
         ``sentences`` is the O*NET sentence table (its ``code`` column is matched to ``codes`` so
         out-of-fold parts never see the task statements of the occupations they predict);
-        ``titles`` gives each posting's extra titles (O*NET alternate titles) for the title model.
+        ``titles`` gives each posting's extra titles (O*NET alternate titles) for the title model;
+        ``sample_weight`` weighs postings in the posting-level models (the user's labels count more).
         """
         X = [list(p) for p in X]
         y = np.asarray(y, dtype=float)
         groups = np.asarray(groups)
         titles = titles if titles is not None else [[] for _ in X]
         codes = np.asarray(codes if codes is not None else groups)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.patterns_ = SignalPatterns(self.patterns)
         stacked = np.zeros((len(X), 2 * y.shape[1] + 1 + len(CATEGORIES)))
         for train, test in GroupKFold(self.inner_folds).split(X, y, groups):
             train_codes = set(codes[train])
             parts = self._fit_parts([X[i] for i in train], y[train], [titles[i] for i in train],
-                                    sentences[sentences["code"].isin(train_codes)])
+                                    sentences[sentences["code"].isin(train_codes)],
+                                    None if weights is None else weights[train])
             stacked[test] = self._features([X[i] for i in test], parts)[0]
-        self.text_model_, self.title_model_, self.sentence_model_ = self._fit_parts(X, y, titles, sentences)
-        self.feature_means_ = stacked.mean(axis=0)
-        self.final_ = Ridge(alpha=self.final_alpha).fit(stacked, y)
+        self.text_model_, self.title_model_, self.sentence_model_ = self._fit_parts(X, y, titles, sentences, weights)
+        self.feature_means_ = stacked.mean(axis=0) if weights is None else np.average(stacked, axis=0, weights=weights)
+        self.final_ = Ridge(alpha=self.final_alpha).fit(stacked, y, sample_weight=weights)
         self.pattern_version_ = self.patterns_.version
         return self
 
@@ -226,6 +231,12 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         pred = self.final_.predict(features)
         pred[:, :2] -= NEGATION_POINTS * np.minimum(penalty, 2)[:, None]
         return pred, ev
+
+    @staticmethod
+    def stacked_feature_names() -> list[str]:
+        """Names of the final model's inputs, in ``final_.coef_`` column order."""
+        return ([f"text model: {t}" for t in TARGETS] + [f"title model: {t}" for t in TARGETS] + ["has title"]
+                + list(CATEGORIES))
 
     def signal_points(self, X: Sequence[Sequence[str]]) -> np.ndarray:
         """Points one full-weight signal of each category adds to each posting's ``cs_score``

@@ -33,13 +33,42 @@ class TrainingSet:
     groups: np.ndarray
     codes: np.ndarray
     titles: list[list[str]]
+    weights: np.ndarray | None = None  # None: every posting counts once
+
+    def __len__(self) -> int:
+        return len(self.units)
 
     def fit_params(self, sentences: pd.DataFrame, index=None) -> dict:
         """Keyword arguments of ``PostingScorer.fit`` for all rows, or for the rows in ``index``."""
-        index = np.arange(len(self.units)) if index is None else np.asarray(index)
+        index = np.arange(len(self.units)) if index is None else np.asarray(index, dtype=int)
         codes = self.codes[index]
         return {"groups": self.groups[index], "codes": codes, "titles": [self.titles[i] for i in index],
-                "sentences": sentences[sentences["code"].isin(set(codes))]}
+                "sentences": sentences[sentences["code"].isin(set(codes))],
+                "sample_weight": None if self.weights is None else self.weights[index]}
+
+    def subset(self, index) -> TrainingSet:
+        index = np.asarray(index, dtype=int)
+        return TrainingSet([self.texts[i] for i in index], [self.units[i] for i in index], self.targets[index],
+                           self.groups[index], self.codes[index], [self.titles[i] for i in index],
+                           None if self.weights is None else self.weights[index])
+
+    def plus(self, other: TrainingSet) -> TrainingSet:
+        """Both sets of postings, this one first."""
+        if not len(other):
+            return self
+        weights = None
+        if self.weights is not None or other.weights is not None:
+            weights = np.concatenate([np.ones(len(s)) if s.weights is None else s.weights for s in (self, other)])
+        return TrainingSet(self.texts + other.texts, self.units + other.units,
+                           np.vstack([self.targets, other.targets]), np.concatenate([self.groups, other.groups]),
+                           np.concatenate([self.codes, other.codes]), self.titles + other.titles, weights)
+
+    def fit(self, sentences: pd.DataFrame, seed: int = SEED, index=None):
+        """A fitted ``PostingScorer`` on all postings, or on those in ``index``."""
+        random.seed(seed)
+        np.random.seed(seed)
+        data = self if index is None else self.subset(index)
+        return build_scorer().fit(data.units, data.targets, **data.fit_params(sentences))
 
 
 def training_set(occupations: pd.DataFrame, rules: SectionRules) -> TrainingSet:
@@ -60,10 +89,7 @@ def next_version(models_dir: Path, name: str) -> str:
 
 
 def fit(tables: Tables, seed: int = SEED):
-    random.seed(seed)
-    np.random.seed(seed)
-    data = training_set(tables.occupations, SectionRules())
-    return build_scorer().fit(data.units, data.targets, **data.fit_params(tables.sentences))
+    return training_set(tables.occupations, SectionRules()).fit(tables.sentences, seed)
 
 
 def model_card(meta: dict) -> str:
@@ -72,6 +98,15 @@ def model_card(meta: dict) -> str:
     metrics = meta.get("metrics")
     figures = format_metrics(metrics) if metrics else "Not evaluated yet: run `servicelens evaluate`."
     bands = "\n".join(f"- **{name}** (from {lower:g}): {BAND_MEANING[name]}" for name, lower in BANDS)
+    labels = meta.get("labels")
+    retrained = "" if not labels else f"""
+- **Your labels**: {labels['postings']} labelled postings ({labels['scored']} with a score or band,
+  {labels['grouped']} with customer groups), each weighted {labels['weight']:g} x its own weight, on top
+  of the O*NET base; trained from {meta.get('parent', '?')}. Label files and their sha256:
+  {', '.join(f'`{Path(f).name}` {h[:12]}' for f, h in labels['files'].items()) or 'inherited only'}; the
+  labels themselves are in `labels.jsonl`.
+- **Gate**: {'activated' if meta.get('gate', {}).get('activated') else 'not activated'}: {meta.get('gate', {}).get('reason', 'not evaluated')}
+  (`comparison.json` has the comparison with {meta.get('parent', '?')})."""
     return f"""# {meta['name']} {meta['version']}
 
 Scores a job posting 0-100 for how central serving people is to the role.
@@ -86,7 +121,7 @@ Scores a job posting 0-100 for how central serving people is to the role.
   the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
 - **Estimator**: {meta['estimator']}
 - **Customer groups**: rules `{meta['rules'].get('groups', 'none')}` (explicit mentions); groups a title
-  implies are inferred from the task statements of the O*NET occupations it matches (`groups.joblib`).
+  implies are inferred from the task statements of the O*NET occupations it matches (`groups.joblib`).{retrained}
 
 ## Bands
 {bands}
