@@ -26,7 +26,7 @@ from .errors import Errors, InputError
 from .model_store import model_version, read_meta
 from .read_tables import STDIO, Chunk, open_table, table_format
 from .registry import resolve_model
-from .score_chunks import MAX_CHARS, ChunkScorer, ChunkStats
+from .score_chunks import MAX_CHARS, ROW_SECONDS, ChunkScorer, ChunkStats, Limits
 from .write_tables import XLSX_MAX_ROWS, TableWriter, added_names
 
 CHUNK_ROWS = 1000
@@ -44,9 +44,14 @@ class BatchOptions:
     workers: int | None = None  # None: every core this process may use
     chunk_rows: int = CHUNK_ROWS
     max_chars: int = MAX_CHARS
+    row_seconds: float | None = ROW_SECONDS
     prefix: str = ""
     resume: bool = False
     progress: bool = True
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_chars, self.row_seconds)
 
 
 @dataclass
@@ -101,7 +106,7 @@ def predict_table(source: str | os.PathLike, output: str | os.PathLike, model: s
         schema = _arrow_schema(source) if reader.format.name == "parquet" and out_format.name == "parquet" else None
         writer = TableWriter(out_format, reader.columns, added, arrow_schema=schema)
         summary = BatchSummary(source, output, version, columns.names(reader.columns))
-        spec = _ScorerSpec(str(folder), columns, options.max_chars, writer)
+        spec = _ScorerSpec(str(folder), columns, options.limits, writer)
         if output == STDIO:
             stream = out or sys.stdout.buffer
             stream.write(writer.header())
@@ -113,9 +118,13 @@ def predict_table(source: str | os.PathLike, output: str | os.PathLike, model: s
             run = RunFolder(Path(output), _manifest(source, reader, version, columns, options, out_format))
             run.start(options.resume, err)
             summary.stats, summary.resumed_rows = run.finished_stats()
-            for index, part, stats in _scored_parts(reader, spec, options, run.done, err):
-                run.write(index, part, stats)
-                summary.stats.add(stats)
+            try:
+                for index, part, stats in _scored_parts(reader, spec, options, run.done, err):
+                    run.write(index, part, stats)
+                    summary.stats.add(stats)
+            except InputError:
+                run.discard_if_empty()  # a file refused at its first rows leaves nothing behind
+                raise
             if out_format.name == "xlsx" and summary.stats.rows >= XLSX_MAX_ROWS:
                 raise InputError(Errors.E048.format(path=output, limit=XLSX_MAX_ROWS - 1, rows=summary.stats.rows))
             run.finish(writer)
@@ -125,7 +134,7 @@ def predict_table(source: str | os.PathLike, output: str | os.PathLike, model: s
 
 def _check(options: BatchOptions) -> None:
     for option, value, minimum in (("workers", options.workers, 1), ("chunk-rows", options.chunk_rows, 1),
-                                   ("max-chars", options.max_chars, 100)):
+                                   ("max-chars", options.max_chars, 100), ("row-seconds", options.row_seconds, 0.01)):
         if value is not None and value < minimum:
             raise InputError(Errors.E053.format(option=option, minimum=minimum, value=value))
 
@@ -144,13 +153,13 @@ class _ScorerSpec:
 
     model: str
     columns: ColumnMap
-    max_chars: int
+    limits: Limits
     writer: TableWriter
 
     def build(self) -> _PartMaker:
         from .predict import Model
 
-        return _PartMaker(ChunkScorer(Model(Path(self.model)), self.columns, self.max_chars), self.writer)
+        return _PartMaker(ChunkScorer(Model(Path(self.model)), self.columns, self.limits), self.writer)
 
 
 @dataclass
@@ -305,9 +314,18 @@ class RunFolder:
         """Join the parts into a temporary file beside the output and rename it into place."""
         parts = sorted(p for p in self.path.glob("part-*") if p.suffix == "")
         tmp = self.output.with_name(f".{self.output.name}.tmp")
-        writer.assemble(parts, tmp)
-        os.replace(tmp, self.output)
+        try:
+            writer.assemble(parts, tmp)
+            os.replace(tmp, self.output)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the finished parts stay, for --resume
+            raise
         shutil.rmtree(self.path)
+
+    def discard_if_empty(self) -> None:
+        """Remove a run folder that holds no finished chunk (the input failed before any was scored)."""
+        if self.path.is_dir() and not any(self.path.glob("part-*")):
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 __all__ = ["BatchOptions", "BatchSummary", "predict_table", "RunFolder"]

@@ -1,6 +1,7 @@
 """The ``servicelens`` command: thin Typer commands that validate arguments and call plain functions."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -159,6 +160,8 @@ def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md
             workers: Optional[int] = typer.Option(None, help="Batch: worker processes (default: every core)"),
             chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Batch: rows scored and written at a time [default 1000]"),
             max_chars: Optional[int] = typer.Option(None, "--max-chars", help="Batch: longer texts are cut, with a note in 'error' [default 100000]"),
+            row_seconds: Optional[float] = typer.Option(None, "--row-seconds", help="Batch: a row that takes longer gets an error "
+                                                        "and the run goes on [default 10; 0: no limit]"),
             prefix: str = typer.Option("", help="Batch: prefix for the added column names (when the table has them already)"),
             resume: bool = typer.Option(False, "--resume", help="Batch: continue an interrupted run from its last finished chunk"),
             report: Optional[Path] = typer.Option(None, "--report", help="Batch: also write an HTML report of the scored table"),
@@ -185,10 +188,12 @@ def predict(files: List[str] = typer.Argument(..., help="Posting files (.txt .md
         raise typer.BadParameter("--report needs -o FILE: a report is made from the written table")
     from .batch import BatchOptions, predict_table
 
-    given = {"chunk_rows": chunk_rows, "max_chars": max_chars}
+    given = {k: v for k, v in {"chunk_rows": chunk_rows, "max_chars": max_chars}.items() if v is not None}
+    if row_seconds is not None:
+        given["row_seconds"] = row_seconds or None  # 0: no limit
     options = BatchOptions(title_col=title_col, text_cols=tuple(text_col or ()), id_col=id_col, encoding=encoding,
                            delimiter=delimiter, workers=workers, prefix=prefix, resume=resume, progress=not quiet,
-                           **{k: v for k, v in given.items() if v is not None})
+                           **given)
     if engine == "dask":
         if resume or output == STDIO or files[0] == STDIO:
             raise typer.BadParameter("--engine dask reads and writes files or URLs; it has no --resume or stdin/stdout")
@@ -303,6 +308,12 @@ def main() -> None:
     except ServicelensError as exc:
         typer.echo(f"servicelens: error: {exc}", err=True)
         sys.exit(1)
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback when debugging
+        if os.environ.get("SERVICELENS_DEBUG"):
+            raise
+        typer.echo(f"servicelens: error: internal error ({type(exc).__name__}); please report it, and run again "
+                   "with SERVICELENS_DEBUG=1 for the details", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from .errors import Errors, InputError, ServicelensError, Warnings
 from .model_store import model_version, read_meta
 from .read_tables import MISSING, Chunk, open_table
 from .registry import resolve_model
+from .score_chunks import Limits
 from .write_tables import ADDED_COLUMNS, added_names, cell_text, neutralise
 
 try:
@@ -70,10 +71,10 @@ class ModelPlugin(WorkerPlugin):
 
     name = PLUGIN
 
-    def __init__(self, folder: Path, columns: ColumnMap, max_chars: int):
+    def __init__(self, folder: Path, columns: ColumnMap, limits: Limits):
         self.files = {p.name: p.read_bytes() for p in Path(folder).iterdir() if p.is_file()}
         self.columns = columns
-        self.max_chars = max_chars
+        self.limits = limits
         self.scorer = None
 
     def setup(self, worker=None) -> None:
@@ -83,7 +84,7 @@ class ModelPlugin(WorkerPlugin):
         folder = Path(tempfile.mkdtemp(prefix="servicelens-model-"))
         for name, data in self.files.items():
             (folder / name).write_bytes(data)
-        self.scorer = ChunkScorer(Model(folder), self.columns, self.max_chars)  # verifies every hash
+        self.scorer = ChunkScorer(Model(folder), self.columns, self.limits)  # verifies every hash
         self.files = {}
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -142,7 +143,7 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
     with Client(scheduler or cluster) as client:
         if scheduler:
             err.write(f"servicelens: Dask dashboard at {client.dashboard_link}\n")
-        client.register_plugin(ModelPlugin(folder, columns, options.max_chars))
+        client.register_plugin(ModelPlugin(folder, columns, options.limits))
         if to_csv:
             task = scored.to_csv(f"{target}/part-*.csv", index=False, compute=False)
         else:

@@ -86,10 +86,12 @@ class Errors:
     E084 = "no usable labels in {files}"
     E090 = ("{path}: line {line}: the quoted value that starts on this line is never closed, so lines {line}-{end} "
             "would be read as one row (a quote is missing, or the file is cut short); fix the file and run again")
-    E091 = ("{path}: line {line}: a quote inside a quoted value is not doubled (write \"\" for a quote), so lines "
-            "{line}-{end} run together as one row; fix the file and run again")
+    E091 = ("{path}: line {line}: the quotes of this row do not pair up (a closing quote is missing, or a quote "
+            "inside a value is not doubled as \"\"), so lines {line}-{end} run together as one row; fix the file "
+            "and run again")
     E092 = "{path}: line {line}: cannot read the file past this line ({detail}); it is cut short or damaged"
     E093 = "{path}: sheet row {line}: cannot read the worksheet ({detail}); the file is damaged"
+    E094 = "{path}: row {row}: cannot read the table from this row on ({detail}); the file is damaged"
 
 
 class Warnings:
@@ -105,6 +107,8 @@ class Warnings:
     W008 = "text cut to the first {limit:,} characters"
     W009 = "no description: scored on the title alone"
     W010 = "could not score the row ({kind})"
+    W011 = "gave up on the row after {seconds:g} s (--row-seconds)"
+    W012 = "lone surrogate escapes in a JSON string (such as \\ud800), shown as U+FFFD"
     W020 = "a quote inside a quoted value is not doubled: check this row's values"
     W021 = "the file ends in the middle of this row: its last value may be cut short"
     W022 = "formula without a saved value in {cells}: read as empty (save the file in a spreadsheet program)"

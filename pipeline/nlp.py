@@ -6,7 +6,8 @@ so once servicelens is installed any pipeline can ``nlp.add_pipe("customer_signa
 - ``servicelens_segmenter``: units (sentences and bullet items) in ``doc.spans["units"]``;
 - ``servicelens_sections``: the same units labelled with their section (``span.label_``);
 - ``customer_signals``: scores the posting with a servicelens model; the signals go to
-  ``doc.spans["customer_signals"]`` (label = category) and the whole result to ``doc._.servicelens``;
+  ``doc.spans["customer_signals"]`` (label = category) and the whole result to ``doc._.servicelens``
+  (``None`` when the Doc has no text to score);
 - ``customer_groups``: who the role serves; ``doc._.customer_groups`` holds the groups (by
   confidence) and ``doc.spans["customer_groups"]`` the explicit evidence (label = group id).
   After ``customer_signals`` it reuses that result; alone, it loads the model when first needed.
@@ -24,6 +25,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .errors import InputError
 from .paths import resource
 from .sections import SectionRules, label_sections
 from .segment import unit_bounds
@@ -106,11 +108,17 @@ class CustomerSignals(_ModelComponent):
             Doc.set_extension(RESULT_ATTR, default=None)
 
     def predict(self, docs: Iterable[Doc]) -> list:
-        return [self.model.score(doc.text) for doc in docs]
+        return [self._score(doc.text) for doc in docs]
+
+    def _score(self, text: str):
+        try:
+            return self.model.score(text)
+        except InputError:  # nothing to score ("", "..."): one such Doc must not stop nlp.pipe
+            return None
 
     def set_annotations(self, docs: Iterable[Doc], results: list) -> None:
         for doc, result in zip(docs, results):
-            signals = [s for s in result.signals if s.start is not None]
+            signals = [s for s in result.signals if s.start is not None] if result is not None else []
             doc.spans[SIGNALS_KEY] = [span for s in signals
                                       if (span := doc.char_span(s.start, s.end, label=s.category,
                                                                 alignment_mode="expand")) is not None]

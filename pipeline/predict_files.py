@@ -6,13 +6,16 @@ import os
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from .errors import ServicelensError
+from .errors import ServicelensError, Warnings
 from .html_report import render_html
 from .files import write_text_atomic
 from .predict import Model, Result, load_model
 from .read import read_posting
 
 TOP_GROUPS = 6
+#: Longest posting file read (characters); longer text is cut, with a note. A saved web page is mostly
+#: markup, so this is well above a batch cell's limit; a 10 MB file would take minutes and gigabytes.
+MAX_FILE_CHARS = 1_000_000
 
 
 def summary(result: Result) -> str:
@@ -40,6 +43,18 @@ def summary(result: Result) -> str:
     return "\n".join(lines)
 
 
+def _cut(text: str, path, err: TextIO) -> str:
+    """The first ``MAX_FILE_CHARS`` of a posting (offsets still index the text as given), cut at a
+    space or before a tag, so no half tag is read as text."""
+    if len(text) <= MAX_FILE_CHARS:
+        return text
+    err.write(f"servicelens: note: {path}: {Warnings.W008.format(limit=MAX_FILE_CHARS)}\n")
+    start = MAX_FILE_CHARS - 2000
+    cut = max(text.rfind(" ", start, MAX_FILE_CHARS), text.rfind("\n", start, MAX_FILE_CHARS),
+              text.rfind("<", start, MAX_FILE_CHARS))
+    return text[:cut if cut > 0 else MAX_FILE_CHARS]
+
+
 def predict_files(files: Iterable[str | os.PathLike], model_path: str | os.PathLike | None,
                   as_json: bool, out: TextIO, err: TextIO, html_path: str | os.PathLike | None = None) -> int:
     """Score each file; a file that fails gets a message naming it and the others still run.
@@ -53,13 +68,14 @@ def predict_files(files: Iterable[str | os.PathLike], model_path: str | os.PathL
     for i, path in enumerate(files):
         try:
             posting = read_posting(path)
-            result = model.score(posting.text, title=posting.title, source=str(Path(path)))
+            text = _cut(posting.text, path, err)
+            result = model.score(text, title=posting.title, source=str(Path(path)))
         except ServicelensError as exc:
             failures += 1
             err.write(f"servicelens: error: {exc}\n")
             continue
         if html_path:
-            scored.append((model.prepare(posting.text, posting.title), result))
+            scored.append((model.prepare(text, posting.title), result))
         if as_json:
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         else:

@@ -22,6 +22,14 @@ class Posting:
     source: str | None = None
 
 
+def _is_utf8(sample: bytes, complete: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def detect_encoding(sample: bytes, source: str, complete: bool = True) -> str:
     """The encoding of a text file from its start: UTF-8 (with or without BOM), UTF-16 (with or
     without BOM) or cp1252. ``complete`` says the sample is the whole file (else a character
@@ -38,12 +46,13 @@ def detect_encoding(sample: bytes, source: str, complete: bool = True) -> str:
             return "utf-16-le"
         if even > len(head) // 4 and odd < len(head) // 40:
             return "utf-16-be"
-        raise InputError(Errors.E003.format(path=source))
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        # A stray NUL in a text cell is no reason to refuse the file; binary data has many, or is no
+        # UTF-8 at all (a PNG header has five NULs in 16 bytes).
+        nuls = even + odd
+        if nuls * 50 > len(head) and (nuls > 10 or not _is_utf8(sample, complete)):
+            raise InputError(Errors.E003.format(path=source))
+    if _is_utf8(sample, complete):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     # cp1252 maps almost any byte; many C0 controls mean this was not text at all.
     text = head.decode("cp1252", errors="replace")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\x0c")
@@ -90,6 +99,8 @@ def read_posting(path: str | Path) -> Posting:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(Errors.E006.format(path=path, detail=exc)) from exc
+    except RecursionError as exc:  # the C decoder recurses once per nested array or object
+        raise InputError(Errors.E006.format(path=path, detail="nested too deeply")) from exc
     if not isinstance(record, dict) or _first_field(record, _TEXT_FIELDS) is None:
         fields = sorted(record) if isinstance(record, dict) else type(record).__name__
         raise InputError(Errors.E007.format(path=path, fields=fields))

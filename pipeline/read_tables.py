@@ -19,7 +19,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -33,6 +33,8 @@ STDIO = "-"
 _SAMPLE_BYTES = 1 << 20
 _DELIMITERS = ",;\t|"
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_DEPTH = 100  # JSON nesting kept in a JSON-lines row; a posting's values nest a few levels at most
 
 
 class Missing:
@@ -138,8 +140,16 @@ class TableReader:
         return Chunk(index, first_row, rows, lines, problems, usable)
 
     def _parquet_chunks(self) -> Iterator[Chunk]:
+        import pyarrow as pa
+
         first = 1
-        for index, batch in enumerate(self._batches):
+        for index in count():
+            try:
+                batch = next(self._batches, None)
+            except (pa.ArrowException, OSError) as exc:  # a damaged page is found when it is read
+                raise InputError(Errors.E094.format(path=self.source, row=first, detail=_detail(exc))) from exc
+            if batch is None:
+                return
             values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             rows = [list(r) for r in zip(*values)] if values else [[] for _ in range(batch.num_rows)]
             yield Chunk(index, first, rows, list(range(first, first + len(rows))), [""] * len(rows),
@@ -174,6 +184,8 @@ def open_table(path: str | os.PathLike, fmt: TableFormat | None = None, *, encod
     fmt = fmt or table_format(source)
     if opener is None and source != STDIO and not Path(source).is_file():
         raise InputError(Errors.E001.format(path=source))
+    if opener is None and source != STDIO and os.path.getsize(source) == 0:
+        raise InputError(Errors.E002.format(path=source))  # (else "not a zip file" for an empty .xlsx)
     if fmt.name == "xlsx":
         return _open_xlsx(source)
     if fmt.name == "parquet":
@@ -237,20 +249,23 @@ def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: s
                             errors="surrogateescape", newline="")
     if fmt.name == "jsonl":
         reader = _jsonl_rows(text, source)
-        columns = _jsonl_columns(opener, fmt, encoding) if opener is not None else None
+        columns = _jsonl_columns(opener, fmt, encoding, source) if opener is not None else None
         return _jsonl_reader(source, fmt, reader, columns, position, encoding, closers)
     if delimiter is None:
         delimiter = "\t" if fmt.name == "tsv" else _sniff_delimiter(sample.decode(encoding, errors="replace"))
     csv.field_size_limit(2**31 - 1)  # a 10 MB description is one field
-    rows = csv.reader(text, delimiter=delimiter, strict=False)
+    lines = _Lines(text, source)
+    rows = csv.reader(lines, delimiter=delimiter, strict=False)
     try:
-        header = next(rows)
+        header = next(row for row in rows if row)  # blank lines before the header are no header
     except StopIteration as exc:
         raise InputError(Errors.E002.format(path=source)) from exc
     except csv.Error as exc:
         raise InputError(Errors.E041.format(path=source, format=fmt.suffix, detail=exc)) from exc
+    if any('"' in t for t in lines.taken):
+        _quote_problem(lines, delimiter, 1, source)  # a header that swallowed rows is refused
     columns = [_undecoded(name) for name in header]
-    return TableReader(source, fmt, columns, _csv_rows(rows, len(columns), delimiter, source), position=position,
+    return TableReader(source, fmt, columns, _csv_rows(rows, lines, len(columns), delimiter, source), position=position,
                        encoding=encoding, delimiter=delimiter, closers=closers)
 
 
@@ -266,39 +281,110 @@ def _undecoded(text: str) -> str:
     return _UNDECODABLE.sub("\ufffd", text)
 
 
-def _csv_rows(rows, width: int, delimiter: str, source: str) -> Iterator[tuple[int, list[Any], str, bool]]:
+def _read_lines(text: io.TextIOBase, source: str) -> Iterator[str]:
+    """The lines of ``text``; a gzip stream that is cut short or damaged raises, naming the line."""
+    number = 0
+    while True:
+        try:
+            line = text.readline()
+        except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+            raise InputError(Errors.E092.format(path=source, line=number + 1, detail=exc)) from exc
+        if not line:
+            return
+        number += 1
+        yield line
+
+
+class _Lines:
+    """The lines the CSV reader reads, keeping those it took for its current record."""
+
+    def __init__(self, text: io.TextIOBase, source: str):
+        self._lines = _read_lines(text, source)
+        self.taken: list[str] = []
+        self.ended = False  # the reader asked for a line past the end of the file
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self.taken.append(line)
+        return line
+
+
+def _csv_rows(rows, lines: _Lines, width: int, delimiter: str, source: str
+              ) -> Iterator[tuple[int, list[Any], str, bool]]:
     line = rows.line_num + 1
     while True:
+        lines.taken.clear()
         try:
             values = next(rows)
         except StopIteration:
             return
         except csv.Error as exc:
             raise InputError(Errors.E043.format(path=source, line=line, detail=exc)) from exc
-        problem, usable = "", True
         if not values:  # a blank line is no row
             line = rows.line_num + 1
             continue
+        problem = _quote_problem(lines, delimiter, line, source) if any('"' in t for t in lines.taken) else ""
+        if not problem and len(values) < width and not lines.taken[-1].endswith(("\n", "\r")):
+            problem = Warnings.W021  # only the last line of a file has no line end: it was cut
+        problems, usable = [problem], True
         if len(values) < width:
             values = values + [""] * (width - len(values))
         elif len(values) > width:
-            problem, usable = Warnings.W002.format(found=len(values), width=width), False
+            problems.append(Warnings.W002.format(found=len(values), width=width))
+            usable = False
             values = values[:width - 1] + [delimiter.join(values[width - 1:])]
         if any(_UNDECODABLE.search(v) for v in values):
-            problem = problem or Warnings.W003
+            problems.append(Warnings.W003)
             values = [_undecoded(v) for v in values]
-        yield line, values, problem, usable
+        yield line, values, "; ".join(p for p in problems if p), usable
         line = rows.line_num + 1
 
 
+def _quote_problem(lines: _Lines, delimiter: str, line: int, source: str) -> str:
+    """What is wrong with the quotes of the record just read ("" when nothing).
+
+    The reader is lenient: a quote that is not doubled, or never closed, makes the value run on
+    over line ends, swallowing the rows after it. A strict reading of the same lines finds that;
+    when the value ran over a line end, rows were merged and the file is refused.
+    """
+    try:
+        for _ in csv.reader(lines.taken, delimiter=delimiter, strict=True):
+            pass
+        return ""
+    except csv.Error:
+        pass
+    end = line + len(lines.taken) - 1
+    if lines.ended:  # the value was still open at the end of the file
+        if len(lines.taken) > 1:
+            raise InputError(Errors.E090.format(path=source, line=line, end=end))
+        return Warnings.W021
+    if len(lines.taken) > 1:
+        raise InputError(Errors.E091.format(path=source, line=line, end=end))
+    return Warnings.W020
+
+
 def _jsonl_rows(text: io.TextIOBase, source: str) -> Iterator[tuple[int, Any, str]]:
-    for number, line in enumerate(text, start=1):
+    for number, line in enumerate(_read_lines(text, source), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            yield number, None, Warnings.W004.format(detail=str(exc).split(":")[0])
+        except json.JSONDecodeError as exc:
+            yield number, None, Warnings.W004.format(detail=f"{exc.msg.removesuffix(' at')} at column {exc.colno}")
+            continue
+        except RecursionError:  # the C decoder recurses once per nested array or object
+            yield number, None, Warnings.W004.format(detail="nested too deeply")
+            continue
+        if line.count("[") + line.count("{") > _MAX_DEPTH and _too_deep(record):
+            # Read just under the recursion limit, it could not be written back (json.dumps recurses too).
+            yield number, None, Warnings.W004.format(detail="nested too deeply")
             continue
         if not isinstance(record, dict):
             yield number, None, Warnings.W005.format(kind=type(record).__name__)
@@ -306,15 +392,33 @@ def _jsonl_rows(text: io.TextIOBase, source: str) -> Iterator[tuple[int, Any, st
         if _UNDECODABLE.search(line):
             yield number, {k: _undecoded(v) if isinstance(v, str) else v for k, v in record.items()}, Warnings.W003
             continue
+        if "\\u" in line and any(isinstance(v, str) and _SURROGATE.search(v) for v in record.values()):
+            # "\ud800" alone is valid JSON but no character: no format could write it back
+            yield number, {k: _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in record.items()}, \
+                Warnings.W012
+            continue
         yield number, record, ""
 
 
-def _jsonl_columns(opener: Callable[[], BinaryIO], fmt: TableFormat, encoding: str) -> list[str]:
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests lists and objects more than ``_MAX_DEPTH`` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > _MAX_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _jsonl_columns(opener: Callable[[], BinaryIO], fmt: TableFormat, encoding: str, source: str) -> list[str]:
     """Every key of a JSON-lines file, in order of first appearance (one pass over the file)."""
     keys: dict[str, None] = {}
     with opener() as raw:
         data = gzip.GzipFile(fileobj=raw, mode="rb") if fmt.gzip else raw
-        for line in io.TextIOWrapper(data, encoding=encoding, errors="surrogateescape", newline=""):
+        text = io.TextIOWrapper(data, encoding=encoding, errors="surrogateescape", newline="")
+        for line in _read_lines(text, source):
             try:
                 record = json.loads(line)
             except (json.JSONDecodeError, RecursionError):
@@ -349,30 +453,73 @@ def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) ->
 
 def _open_xlsx(source: str) -> TableReader:
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     if source == STDIO:
         raise InputError(Errors.E044.format(path=source))
     try:
         book = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(Errors.E041.format(path=source, format=".xlsx", detail=exc)) from exc
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
+        sheet = book.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header = next(values, None)
+        # Excel saves each formula's value beside it; a program that writes XLSX may not. Such a
+        # formula reads as empty, so its cells are found (in a second reading) and named.
+        closers, formulas = [book.close], None
+        if _has_formulas(source):
+            written = load_workbook(source, read_only=True, data_only=False)
+            closers.append(written.close)
+            formulas = written.worksheets[0].iter_rows(values_only=True)
+            next(formulas, None)
+    except Exception as exc:  # openpyxl raises whatever its zip and XML readers raise on a damaged file
+        raise InputError(Errors.E041.format(path=source, format=".xlsx", detail=_detail(exc))) from exc
     if header is None:
-        book.close()
+        for close in closers:
+            close()
         raise InputError(Errors.E002.format(path=source))
     columns = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(header)]
     width = len(columns)
     total = sheet.max_row - 1 if sheet.max_row else None
 
     def rows() -> Iterator[tuple[int, list[Any], str, bool]]:
-        for number, row in enumerate(values, start=2):
-            if all(v is None for v in row):
+        number = 1
+        while True:
+            try:
+                row = next(values, None)
+                written = next(formulas, ()) if formulas is not None else ()
+            except Exception as exc:  # a damaged worksheet is found while it is read
+                raise InputError(Errors.E093.format(path=source, line=number + 1, detail=_detail(exc))) from exc
+            if row is None:
+                return
+            number += 1
+            unsaved = [f"{get_column_letter(i + 1)}{number}" for i, (value, formula) in enumerate(zip(row, written))
+                       if value is None and formula is not None]
+            if all(v is None for v in row) and not unsaved:
                 continue
-            yield number, list(row[:width]) + [None] * (width - len(row)), "", True
+            problem = Warnings.W022.format(cells=", ".join(unsaved[:5])) if unsaved else ""
+            yield number, list(row[:width]) + [None] * (width - len(row)), problem, True
 
-    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, closers=[book.close])
+    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, closers=closers)
+
+
+def _detail(exc: Exception) -> str:
+    """An exception as one line of printable text (pyarrow's span lines and quote damaged bytes)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(exc)).split()) or type(exc).__name__
+
+
+def _has_formulas(source: str) -> bool:
+    """Whether a worksheet of the XLSX file holds a formula (its XML scanned as bytes, not parsed)."""
+    tag = re.compile(rb"<(?:\w+:)?f[\s/>]")
+    with zipfile.ZipFile(source) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as xml:
+                tail = b""
+                while block := xml.read(1 << 20):
+                    if tag.search(tail + block):
+                        return True
+                    tail = block[-16:]
+    return False
 
 
 def _open_parquet(source: str, chunk_rows: int) -> TableReader:
@@ -384,7 +531,7 @@ def _open_parquet(source: str, chunk_rows: int) -> TableReader:
     try:
         table = pq.ParquetFile(source)
     except (pa.ArrowException, OSError) as exc:
-        raise InputError(Errors.E041.format(path=source, format=".parquet", detail=exc)) from exc
+        raise InputError(Errors.E041.format(path=source, format=".parquet", detail=_detail(exc))) from exc
     columns = list(table.schema_arrow.names)
     return TableReader(source, TableFormat("parquet"), columns, total_rows=table.metadata.num_rows,
                        batches=table.iter_batches(batch_size=chunk_rows), closers=[table.close])

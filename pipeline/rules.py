@@ -8,6 +8,7 @@ which costs one call per rule instead of one per rule and unit.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -72,10 +73,19 @@ class RuleFile:
         raise NotImplementedError
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_safe(text: str) -> str:
+    """``text`` with each lone surrogate (which UTF-8 cannot hold, so RE2 cannot read) as U+FFFD:
+    one character for one, so offsets are unchanged."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def haystack(text: str) -> str | bytes:
     """``text`` as RE2 scans it fastest. The Python binding re-encodes a ``str`` and converts
     offsets on every call; ASCII text goes in as bytes, whose offsets are the same."""
-    return text.encode("ascii") if text.isascii() else text
+    return text.encode("ascii") if text.isascii() else _utf8_safe(text)
 
 
 class Units:
@@ -86,7 +96,7 @@ class Units:
 
     def __init__(self, units: Sequence[str]):
         self.units = list(units)
-        encoded = [unit.encode("utf-8", errors="surrogatepass") for unit in self.units]
+        encoded = [_utf8_safe(unit).encode("utf-8") for unit in self.units]
         self.data = b"\n".join(encoded)
         self._encoded = encoded
         self.starts: list[int] = []  # byte offset of each unit in ``data``

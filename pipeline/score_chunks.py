@@ -6,8 +6,11 @@ stops the chunk, and no posting text ever goes into a message.
 """
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .columns import ColumnMap
 from .errors import Warnings
@@ -20,7 +23,46 @@ if TYPE_CHECKING:  # the batch's main process reads and writes; only workers loa
 
 #: Default longest posting text read (characters); longer text is cut with a warning in ``error``.
 MAX_CHARS = 100_000
+#: Default time one row may take to prepare (clean, segment, sections), in seconds; past it the row
+#: gets an error and the run goes on. Normal postings take a few milliseconds.
+ROW_SECONDS = 10.0
 SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of one row is read, and how long it may take."""
+
+    max_chars: int = MAX_CHARS
+    row_seconds: float | None = ROW_SECONDS  # None: no limit
+
+
+class RowTimeout(Exception):
+    """A row took longer than its time budget."""
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`RowTimeout` in the block once ``seconds`` have passed.
+
+    Uses a real-time interval timer, so it works in a process's main thread on Unix (the batch
+    workers); elsewhere (Windows, Dask's worker threads) the block simply runs without a limit.
+    The timer interrupts Python code, not one long call into C.
+    """
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RowTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -65,10 +107,10 @@ def row_posting(row: Sequence[Any], columns: ColumnMap, max_chars: int) -> tuple
 class ChunkScorer:
     """Turns chunks into the appended values of their rows, with one loaded model."""
 
-    def __init__(self, model: Model, columns: ColumnMap, max_chars: int = MAX_CHARS):
+    def __init__(self, model: Model, columns: ColumnMap, limits: Limits = Limits()):
         self.model = model
         self.columns = columns
-        self.max_chars = max_chars
+        self.limits = limits
 
     def __call__(self, chunk: Chunk) -> tuple[list[list[Any]], ChunkStats]:
         stats = ChunkStats(rows=len(chunk.rows))
@@ -77,13 +119,17 @@ class ChunkScorer:
         for k, row in enumerate(chunk.rows):
             if not chunk.usable[k]:
                 continue
-            title, text, warnings = row_posting(row, self.columns, self.max_chars)
+            title, text, warnings = row_posting(row, self.columns, self.limits.max_chars)
             errors[k] += warnings
             if not text.strip() and not title:
                 errors[k].append(Warnings.W001)
                 continue
             try:
-                posting = self.model.prepare(text, title or None)
+                with time_budget(self.limits.row_seconds):
+                    posting = self.model.prepare(text, title or None)
+            except RowTimeout:
+                errors[k].append(Warnings.W011.format(seconds=self.limits.row_seconds))
+                continue
             except Exception as exc:  # one bad row never stops the run
                 errors[k].append(Warnings.W010.format(kind=type(exc).__name__))
                 continue
@@ -113,14 +159,19 @@ class ChunkScorer:
     def _score(self, prepared: dict[int, PreparedPosting], errors: list[list[str]]) -> dict[int, RowScore]:
         """All rows in one vectorised call; if that fails, row by row to find the bad ones."""
         keys = list(prepared)
+        seconds = self.limits.row_seconds
         try:
-            return dict(zip(keys, self.model.rows([prepared[k] for k in keys])))
+            with time_budget(seconds and seconds * max(len(keys), 1)):
+                return dict(zip(keys, self.model.rows([prepared[k] for k in keys])))
         except Exception:
             pass
         out = {}
         for k in keys:
             try:
-                out[k] = self.model.rows([prepared[k]])[0]
+                with time_budget(seconds):
+                    out[k] = self.model.rows([prepared[k]])[0]
+            except RowTimeout:
+                errors[k].append(Warnings.W011.format(seconds=seconds))
             except Exception as exc:
                 errors[k].append(Warnings.W010.format(kind=type(exc).__name__))
         return out

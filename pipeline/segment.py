@@ -17,8 +17,10 @@ _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 # Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
 # also scraped text where a list lost its line breaks: "law school.Licensed", "Qualifications:Juris", "plans;Drafting".
 # Every branch starts with its punctuation mark, so the regex engine skips straight to candidates.
+# A run of marks is tried from its first mark only: retried from each mark ("....."), it took
+# quadratic time, and a mark inside a run never ends a sentence its first mark does not.
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
+    r"(?<![.!?])[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
     r"|[.:;](?<=[a-z)][.:;])(?P<glued>)(?=[A-Z][a-z])"
     r"|;(?<=[a-z)];)(?=\s*[A-Z])"
 )

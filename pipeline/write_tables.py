@@ -29,6 +29,10 @@ ADDED_COLUMNS = ("cs_score", "cs_band", "cs_external", "cs_internal", "customer_
 _NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+#: What UTF-8 (Parquet) cannot hold: lone surrogates, which a JSON "\ud800" escape reads as.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: What XML (XLSX) cannot hold: C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 XLSX_MAX_ROWS = 1_048_576
 
 
@@ -126,7 +130,12 @@ class TableWriter:
 
     def _csv_lines(self, rows: Iterable[list[str]]) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n").writerows(rows)
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n")
+        # The csv module quotes a value holding the line terminator ("\n") but not a lone "\r", which
+        # readers take as a line end: a row holding one is written with every value quoted.
+        quoted = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for row in rows:
+            (quoted if any("\r" in v for v in row) else writer).writerow(row)
         return buffer.getvalue()
 
     # -- Parquet -------------------------------------------------------------------------------
@@ -150,8 +159,9 @@ class TableWriter:
         if chunk.batch is not None and self.arrow_schema is not None:
             arrays = list(chunk.batch.columns)
         else:
-            arrays = [pa.array([None if row[i] is MISSING or row[i] is None else cell_text(row[i])
-                                for row in chunk.rows], pa.string()) for i in range(width)]
+            arrays = [pa.array([None if row[i] is MISSING or row[i] is None
+                                else _SURROGATE.sub("\ufffd", cell_text(row[i])) for row in chunk.rows], pa.string())
+                      for i in range(width)]
         for j, kind in enumerate(ADDED_COLUMNS):
             values = [extra[j] for extra in added]
             arrays.append(pa.array(values, schema.field(width + j).type))
@@ -190,7 +200,6 @@ class TableWriter:
     def _assemble_xlsx(self, parts: Iterable[Path], out: Path) -> None:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("scored")
@@ -198,7 +207,7 @@ class TableWriter:
         def cell(value: Any) -> Any:
             if not isinstance(value, str):
                 return value
-            written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+            written = WriteOnlyCell(sheet, value=_NOT_XML.sub("\ufffd", value))
             written.data_type = "s"  # never a formula, whatever the text starts with
             if neutralise(value) != value:
                 written.quotePrefix = True
