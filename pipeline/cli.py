@@ -77,7 +77,7 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
           model: Optional[Path] = ModelOpt) -> None:
     """Train on the O*NET tables; with --labels, retrain the active model with your labels behind a gate."""
     from .onet import read_manifest, read_tables
-    from .registry import active_model, pin_active
+    from .registry import active_model, pin_active, resolve_model
 
     source = paths.labeled_dir(labeled_dir)
     registry = paths.models_dir(out)
@@ -85,7 +85,7 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
         from .predict import load_model
         from .retrain import RetrainOptions, retrain
 
-        current = Path(model) if model else active_model(registry)
+        current = resolve_model(model) if model or os.environ.get(paths.ENV_MODEL) else active_model(registry)
         found = _checked_labels(labels, list(load_model(current).group_rules.groups), strict)
         if check:
             return
@@ -102,6 +102,8 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
                        "activates it", err=True)
             raise typer.Exit(3)
         return
+    if check or strict or force:
+        raise typer.BadParameter("--check, --strict and --force work on --labels FILE")
     from .train import train as run_train
 
     pin_active(registry)  # a new folder never becomes the active model by being the newest

@@ -73,9 +73,9 @@ class Errors:
     E071 = ("{path}: no label column: a label file needs cs_score, cs_band or customer_groups "
             "(columns: {columns})")
     E072 = "column '{column}' is not used{hint}"
-    E073 = "{field} '{value}' is not {expected}"
-    E074 = "cs_band '{value}' is not a band{hint}; the bands are {names}"
-    E075 = "customer group '{value}' is not in the taxonomy{hint}"
+    E073 = "{field} {value} is not {expected}"
+    E074 = "cs_band {value} is not a band{hint}; the bands are {names}"
+    E075 = "customer group {value} is not in the taxonomy{hint}"
     E076 = "the same posting as {where}, with the same labels; it is used once"
     E077 = "the same posting as {where}, with different labels"
     E078 = "cs_score {score:g} is in band '{actual}', not '{band}'"
@@ -84,6 +84,9 @@ class Errors:
     E081 = "{path}: no model '{name}' in the registry (models: {names})"
     E082 = "{path}: nothing to roll back to: no model was active before {name}"
     E084 = "no usable labels in {files}"
+    E085 = "{path}: a model with this name is already in the registry; give another --version"
+    E086 = "a customer_groups label needs a title: group labels teach which groups a title implies"
+    E087 = "{path}: not a model of the registry {root}; copy it there first"
     E090 = ("{path}: line {line}: the quoted value that starts on this line is never closed, so lines {line}-{end} "
             "would be read as one row (a quote is missing, or the file is cut short); fix the file and run again")
     E091 = ("{path}: line {line}: the quotes of this row do not pair up (a closing quote is missing, or a quote "

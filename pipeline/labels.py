@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -108,6 +109,15 @@ class LabelSet:
             raise LabelError(Errors.E070.format(n=len(found), issues="\n".join(f"  {i}" for i in found)))
 
 
+def _group_set(label: Label) -> frozenset | None:
+    return None if label.groups is None else frozenset(label.groups)
+
+
+def _shown(value: str) -> str:
+    """A cell value as a message may quote it: a short word or number; longer text may be posting text."""
+    return f"'{value}'" if re.fullmatch(r"[\w.+-]{1,20}", value) else "(a longer text)"
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -130,7 +140,7 @@ def read_labels(paths: Sequence[str | Path], groups: Sequence[str]) -> LabelSet:
                 found.labels.append(label)
                 continue
             where = f"{earlier.source} row {earlier.row}" if earlier.source != source else f"row {earlier.row}"
-            same = (earlier.target, earlier.groups) == (label.target, label.groups)
+            same = (earlier.target, _group_set(earlier)) == (label.target, _group_set(label))
             found.issues.append(Issue(source, label.row, label.line, "warning" if same else "error",
                                       Errors.E076.format(where=where) if same else Errors.E077.format(where=where)))
     return found
@@ -175,11 +185,11 @@ def _check_row(row: list[Any], at: dict[str, int], posting: ColumnMap, groups: s
     if value.get(SCORE):
         score = _number(value[SCORE])
         if score is None or not 0 <= score <= 100:
-            report("error", Errors.E073.format(field=SCORE, value=value[SCORE][:20], expected="a number from 0 to 100"))
+            report("error", Errors.E073.format(field=SCORE, value=_shown(value[SCORE]), expected="a number from 0 to 100"))
             ok, score = False, None
     band_name = value.get(BAND, "").lower() or None
     if band_name and band_name not in BAND_NAMES:
-        report("error", Errors.E074.format(value=value[BAND][:30], hint=did_you_mean(band_name, BAND_NAMES),
+        report("error", Errors.E074.format(value=_shown(value[BAND]), hint=did_you_mean(band_name, BAND_NAMES),
                                            names=", ".join(BAND_NAMES)))
         ok, band_name = False, None
     if score is not None and band_name and band(score) != band_name:
@@ -190,17 +200,20 @@ def _check_row(row: list[Any], at: dict[str, int], posting: ColumnMap, groups: s
         group_ids = tuple(dict.fromkeys(g.strip().lower() for g in value[GROUPS].split(";") if g.strip()))
         for g in group_ids:
             if g not in groups:
-                report("error", Errors.E075.format(value=g[:40], hint=did_you_mean(g, groups)))
+                report("error", Errors.E075.format(value=_shown(g), hint=did_you_mean(g, groups)))
                 ok = False
     weight = 1.0
     if value.get(WEIGHT):
         weight = _number(value[WEIGHT])
-        if weight is None or weight <= 0:
-            report("error", Errors.E073.format(field=WEIGHT, value=value[WEIGHT][:20], expected="a number above 0"))
+        if weight is None or not 0 < weight <= 1000:
+            report("error", Errors.E073.format(field=WEIGHT, value=_shown(value[WEIGHT]),
+                                               expected="a number above 0 and at most 1000"))
             ok, weight = False, 1.0
     if not text.strip() and not title:
         report("warning", Errors.E079)
         return None
+    if group_ids is not None and not title:
+        report("warning", Errors.E086)
     if score is None and band_name is None and group_ids is None:
         if ok:
             report("warning", Errors.E080)

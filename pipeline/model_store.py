@@ -76,6 +76,8 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str,
     files (e.g. the user's labels it was trained on), all hashed like the model.
     """
     folder = Path(folder)
+    if folder.exists():  # a registry never loses a model, least of all the active one
+        raise ModelError(Errors.E085.format(path=folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a model registry is shared
@@ -96,8 +98,6 @@ def save_model(estimator: Any, folder: Path, meta: dict[str, Any], card: str,
         }
         write_json(tmp / META_FILE, meta)
         (tmp / CARD_FILE).write_text(card, encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
         os.replace(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

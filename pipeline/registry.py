@@ -58,6 +58,8 @@ def find_model(name: str, root: Path | None = None) -> Path:
     """A model of the registry by folder name (``servicelens-0.1.2``) or version (``0.1.2``), or a folder path."""
     root = paths.models_dir(root)
     if Path(name).is_dir() and (Path(name) / META_FILE).is_file():
+        if Path(name).resolve().parent != root.resolve():
+            raise ModelError(Errors.E087.format(path=name, root=root))
         return Path(name)
     folders = model_folders(root)
     for folder in folders:

@@ -23,6 +23,7 @@ from .evaluation_run import METRICS_FILE, gold_sets
 from .files import read_jsonl
 from .group_inference import build_inferrer
 from .groups import reported
+from .errors import Errors, LabelError, ModelError
 from .labels import Label
 from .model_store import CARD_FILE, GROUPS_FILE, META_FILE, checked_file, save_model, write_json
 from .onet import Tables
@@ -264,15 +265,25 @@ def retrain(tables: Tables, inputs: dict[str, str], labels: Sequence[Label], lab
             registry: Path, current_folder: Path, labeled_dir: Path, options: RetrainOptions = RetrainOptions(),
             log: Callable[[str], None] = lambda line: None) -> RetrainResult:
     """Fit a model on O*NET + the current model's labels + ``labels``, save it, gate it, maybe activate it."""
+    if not options.label_weight > 0:
+        raise LabelError(Errors.E053.format(option="label-weight", minimum=0.001, value=options.label_weight))
+    version = options.version or next_version(registry, options.name)
+    if (registry / f"{options.name}-{version}").exists():  # found now, not after minutes of fitting
+        raise ModelError(Errors.E085.format(path=registry / f"{options.name}-{version}"))
     pin_active(registry)
     current = Model(current_folder)
-    new_labels = derive_targets(current, labels)
-    keys = {t.label.key for t in new_labels}
-    inherited = inherited_labels(current)
-    carried = [t for t in inherited if t.label.key not in keys]  # a new label replaces an old one
+    inherited = {t.label.key: t for t in inherited_labels(current)}
+    # A label given again with the same target keeps the targets it was first trained with; the
+    # current model trained on it, so it cannot be held out to judge the new one.
+    known = [TrainedLabel(label, inherited[label.key].targets) for label in labels
+             if label.key in inherited and inherited[label.key].label.target == label.target]
+    known_keys = {t.label.key for t in known}
+    new_labels = derive_targets(current, [label for label in labels if label.key not in known_keys])
+    given = {label.key for label in labels}
+    carried = [t for key, t in inherited.items() if key not in given] + known  # a new label replaces an old one
     base = training_set(tables.occupations, current.section_rules)
     recipe = Recipe(tables, base, tuple(carried + new_labels), current.meta, options.label_weight, options.seed)
-    current_recipe = replace(recipe, labels=tuple(inherited))
+    current_recipe = replace(recipe, labels=tuple(inherited.values()))
     method, splits = label_splits([t.label for t in new_labels], options.seed)
 
     onet_folds = list(GroupKFold(N_FOLDS).split(base.units, base.targets, base.groups))
@@ -295,7 +306,6 @@ def retrain(tables: Tables, inputs: dict[str, str], labels: Sequence[Label], lab
     held_out = sorted({int(i) for _, test in splits for i in test})
     held_labels = [new_labels[i].label for i in held_out]
 
-    version = options.version or next_version(registry, options.name)
     meta = _meta(current, estimator, options, version, tables, inputs, recipe, label_files)
     folder = save_model(estimator, registry / f"{options.name}-{version}", meta, model_card(meta),
                         parts={GROUPS_FILE: inferrer},
@@ -341,7 +351,8 @@ def _reason(failures: list[str], better: list[str], worse: list[str], splits: li
     if worse:
         return "worse on your held-out labels: " + "; ".join(worse)
     if not splits:
-        return "none of your labels could be held out to show the new model is better (label more than one title)"
+        return ("none of your labels could be held out to show the new model is better: that needs new labels "
+                "(not ones the current model was trained on) of at least two titles")
     if not better:
         return "not better on your held-out labels"
     return "no worse on the frozen benchmarks; better on your held-out labels: " + "; ".join(better)

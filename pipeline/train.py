@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import __version__, onet
 from .bands import BANDS, BAND_MEANING
+from .errors import Errors, ModelError
 from .group_inference import build_inferrer
 from .groups import GroupRules
 from .model_store import GROUPS_FILE, ONET_ATTRIBUTION, save_model
@@ -144,6 +145,8 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
           version: str | None = None, seed: int = SEED) -> Path:
     """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder."""
     version = version or next_version(out_root, name)
+    if (out_root / f"{name}-{version}").exists():  # found now, not after the fit
+        raise ModelError(Errors.E085.format(path=out_root / f"{name}-{version}"))
     estimator = fit(tables, seed)
     group_rules = GroupRules()
     inferrer = build_inferrer(tables.occupations, tables.sentences, group_rules)

@@ -63,7 +63,7 @@ def test_each_kind_of_problem_names_file_and_row(tmp_path):
         "row 4 (line 5): error: customer group 'patiens' is not in the taxonomy (did you mean 'patients'?)",
         "row 5 (line 6): warning: empty text",
         "row 6 (line 7): error: cs_score 30 is in band 'low', not 'core'",
-        "row 7 (line 8): error: weight '-1' is not a number above 0",
+        "row 7 (line 8): error: weight '-1' is not a number above 0 and at most 1000",
         "row 8 (line 9): warning: no label",
         "row 10 (line 11): warning: the same posting as row 9, with the same labels",
         "row 11 (line 12): error: the same posting as row 9, with different labels",
@@ -123,3 +123,16 @@ def test_score_error_is_distance_to_the_label_or_its_band():
     assert label(band="high").score_error(70) == 0  # inside 62.5-87.5
     assert label(band="high").score_error(90) == pytest.approx(2.5)
     assert label(band="core").score_error(50) == pytest.approx(37.5)
+
+
+def test_groups_in_another_order_are_the_same_label_and_long_values_are_not_quoted(tmp_path):
+    path = write_csv(tmp_path / "labels.csv", [
+        {"title": "Nurse", "text": "Care.", "cs_score": "", "customer_groups": "patients;parents_families"},
+        {"title": "Nurse", "text": "Care.", "cs_score": "", "customer_groups": "parents_families; patients"},
+        {"title": "Clerk", "text": "File.", "cs_score": "Zebulon Quartz serves shoppers daily", "customer_groups": ""},
+        {"title": "", "text": "Teach.", "cs_score": "", "customer_groups": "students"},
+    ])
+    text = "\n".join(messages(read_labels([path], GROUPS)))
+    assert "row 2 (line 3): warning: the same posting as row 1, with the same labels" in text
+    assert "row 3 (line 4): error: cs_score (a longer text) is not a number" in text and "Zebulon" not in text
+    assert "row 4 (line 5): warning: a customer_groups label needs a title" in text

@@ -65,3 +65,13 @@ def test_an_interrupted_save_leaves_no_folder_and_the_active_model_intact(tmp_pa
     assert [p.name for p in model_folders(tmp_path)] == [a.name]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".toy-0.0.2")]  # no half-written folder
     assert active_model(tmp_path) == a
+
+
+def test_a_model_is_never_overwritten_and_use_stays_inside_the_registry(tmp_path):
+    a = toy(tmp_path / "models", "0.0.1")
+    with pytest.raises(ModelError, match="already in the registry"):
+        toy(tmp_path / "models", "0.0.1")
+    outside = toy(tmp_path / "elsewhere", "0.0.9")
+    with pytest.raises(ModelError, match="not a model of the registry"):
+        find_model(str(outside), tmp_path / "models")
+    assert find_model(str(a), tmp_path / "models") == a

@@ -147,6 +147,17 @@ def test_an_interrupted_retrain_leaves_the_active_model(improved, registry, smal
     assert (active_model(registry), sorted(p.name for p in registry.iterdir())) == before
 
 
+def test_labels_given_again_keep_their_targets_and_are_not_held_out(improved, registry, small_base, weak_labels):
+    base, first = improved
+    found = read_labels([weak_labels], list(load_model(first.folder).group_rules.groups))
+    again = retrain(read_tables(small_base), read_manifest(small_base)["inputs"], found.labels, found.hashes,
+                    registry, first.folder, small_base, RetrainOptions())
+    assert not again.activated and "none of your labels could be held out" in again.comparison["gate"]["reason"]
+    assert again.comparison["user"]["labels"] == 0
+    assert (again.folder / LABELS_FILE).read_text() == (first.folder / LABELS_FILE).read_text()
+    assert active_model(registry) == first.folder
+
+
 def test_rollback_restores_the_previous_outputs_exactly(improved, registry, weak_labels, base_scores):
     base, result = improved
     assert active_model(registry) == result.folder
