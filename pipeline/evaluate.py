@@ -55,15 +55,25 @@ def grouped_cv(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str],
         return model.predict([X[i] for i in test])
 
     folds = list(GroupKFold(N_FOLDS).split(X, Y, groups))
+    return out_of_fold(folds, run_parallel([partial(fold, *f) for f in folds], n_jobs), Y)
+
+
+def out_of_fold(folds: Sequence[tuple[np.ndarray, np.ndarray]], predictions: Sequence[np.ndarray],
+                Y: np.ndarray) -> np.ndarray:
+    """Each fold's predictions put in its test rows (n, targets)."""
     pred = np.zeros_like(Y, dtype=float)
-    for (_, test), values in zip(folds, run_parallel([partial(fold, *f) for f in folds], n_jobs)):
+    for (_, test), values in zip(folds, predictions):
         pred[test] = values
     return pred
 
 
-def onet_heldout(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str], **kw) -> dict:
-    pred = grouped_cv(estimator, X, Y, groups, **kw)
+def target_metrics(pred: np.ndarray, Y: np.ndarray) -> dict:
+    """Spearman and MAE of each target."""
     return {target: regression_metrics(pred[:, j], Y[:, j]) for j, target in enumerate(TARGETS)}
+
+
+def onet_heldout(estimator, X: Sequence, Y: np.ndarray, groups: Sequence[str], **kw) -> dict:
+    return target_metrics(grouped_cv(estimator, X, Y, groups, **kw), Y)
 
 
 def keyword_baseline(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]) -> dict:

@@ -9,7 +9,7 @@ from .evaluate import baselines, dev_postings_report, onet_heldout
 from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, named_groups
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
 from .groups import REPORT_THRESHOLD
-from .files import read_jsonl
+from .files import read_jsonl, write_text_atomic
 from .model_store import CARD_FILE, META_FILE, read_meta, write_json
 from .onet import read_tables
 from .paths import checkout_root
@@ -63,9 +63,13 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         metrics["dev_postings"] = dev_postings_report(model.scores(prepared), dev["functions"].tolist())
         metrics["groups_dev_postings"] = dev_groups_report(model.groups_many(prepared), dev["functions"].tolist(),
                                                            REPORT_THRESHOLD)
-    write_json(Path(folder) / METRICS_FILE, metrics)
-    meta = read_meta(folder)
-    meta["metrics"] = metrics
-    write_json(Path(folder) / META_FILE, meta)
-    (Path(folder) / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
+    record_metrics(Path(folder), metrics)
     return metrics
+
+
+def record_metrics(folder: Path, metrics: dict, **meta_fields) -> None:
+    """Save a model's figures in ``metrics.json``, in ``meta.json`` (with ``meta_fields``) and in its card."""
+    write_json(folder / METRICS_FILE, metrics)
+    meta = {**read_meta(folder), "metrics": metrics, **meta_fields}
+    write_json(folder / META_FILE, meta)
+    write_text_atomic(folder / CARD_FILE, model_card(meta))

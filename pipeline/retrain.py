@@ -8,7 +8,6 @@ cross-validation folds of both recipes) runs in parallel on the machine's cores.
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -17,15 +16,15 @@ import numpy as np
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from .bands import band
-from .evaluate import N_FOLDS, regression_metrics, run_parallel
+from .evaluate import N_FOLDS, out_of_fold, run_parallel, target_metrics
 from .evaluate_groups import set_metrics
-from .evaluation_run import METRICS_FILE, gold_sets
+from .evaluation_run import gold_sets, record_metrics
 from .files import read_jsonl
 from .group_inference import build_inferrer
 from .groups import reported
 from .errors import Errors, LabelError, ModelError
 from .labels import Label
-from .model_store import CARD_FILE, GROUPS_FILE, META_FILE, checked_file, save_model, write_json
+from .model_store import GROUPS_FILE, checked_file, save_model, write_json
 from .onet import Tables
 from .predict import Model
 from .registry import activate, pin_active
@@ -89,9 +88,13 @@ class RetrainResult:
 
 
 # -- the user's labels as training data ----------------------------------------------------------
+def prepare_label(model: Model, label: Label):
+    return model.prepare(label.text, label.title or None)
+
+
 def derive_targets(model: Model, labels: Sequence[Label]) -> list[TrainedLabel]:
     scored = [label for label in labels if label.target is not None]
-    predicted = model.scores([model.prepare(label.text, label.title or None) for label in scored]) if scored else []
+    predicted = model.scores([prepare_label(model, label) for label in scored]) if scored else []
     targets = {}
     for label, (cs, external, internal) in zip(scored, predicted):
         targets[label.key] = (label.target, float(np.clip(external + label.target - cs, 0, 100)), float(internal))
@@ -113,7 +116,7 @@ def title_group(label: Label) -> str:
 def label_set(labels: Sequence[TrainedLabel], model: Model, weight: float) -> TrainingSet:
     rows = [t for t in labels if t.targets is not None]
     return TrainingSet([t.label.text for t in rows],
-                       [model.prepare(t.label.text, t.label.title or None).scorer_units() for t in rows],
+                       [prepare_label(model, t.label).scorer_units() for t in rows],
                        np.array([t.targets for t in rows], dtype=float).reshape(len(rows), len(TARGETS)),
                        np.array([title_group(t.label) for t in rows], dtype=object),
                        np.array([title_group(t.label) for t in rows], dtype=object),
@@ -133,8 +136,6 @@ class Recipe:
 
     def fit(self, base_index: np.ndarray | None = None, labels: Sequence[TrainedLabel] | None = None):
         """The scorer and the group inferrer, on the base rows in ``base_index`` and ``labels``."""
-        random.seed(self.seed)
-        np.random.seed(self.seed)
         labels = self.labels if labels is None else labels
         rules = Model.from_parts(None, self.meta)  # (rules hold compiled patterns: built here, not shipped)
         base = self.base if base_index is None else self.base.subset(base_index)
@@ -158,7 +159,7 @@ class Recipe:
 
 def predict_labels(model: Model, labels: Sequence[Label]) -> tuple[np.ndarray, list[set[str]]]:
     """cs_score and the named group ids of each labelled posting."""
-    prepared = [model.prepare(label.text, label.title or None) for label in labels]
+    prepared = [prepare_label(model, label) for label in labels]
     if not prepared:
         return np.zeros(0), []
     groups = [{g.group for g in reported(found)} for found in model.groups_many(prepared)]
@@ -295,8 +296,8 @@ def retrain(tables: Tables, inputs: dict[str, str], labels: Sequence[Label], lab
         f"{len(splits)} folds of your labels) ...")
     results = run_parallel(tasks, options.n_jobs)
     estimator, inferrer = results[0]
-    onet = [_assemble(onet_folds, results[1 + k * len(onet_folds):1 + (k + 1) * len(onet_folds)], base.targets)
-            for k in range(2)]
+    onet = [target_metrics(out_of_fold(onet_folds, results[1 + k * len(onet_folds):1 + (k + 1) * len(onet_folds)],
+                                       base.targets), base.targets) for k in range(2)]
 
     user_scores, user_groups = np.zeros(len(new_labels)), [set() for _ in new_labels]
     for (_, test), (scores, groups) in zip(splits, results[1 + 2 * len(onet_folds):]):
@@ -338,13 +339,6 @@ def _call(function: Callable, *args) -> Callable[[], Any]:
     return lambda: function(*args)
 
 
-def _assemble(folds, predictions, targets: np.ndarray) -> dict:
-    pred = np.zeros_like(targets, dtype=float)
-    for (_, test), values in zip(folds, predictions):
-        pred[test] = values
-    return {target: regression_metrics(pred[:, j], targets[:, j]) for j, target in enumerate(TARGETS)}
-
-
 def _reason(failures: list[str], better: list[str], worse: list[str], splits: list) -> str:
     if failures:
         return "worse on the frozen benchmarks: " + "; ".join(failures)
@@ -381,9 +375,4 @@ def _meta(current: Model, estimator, options: RetrainOptions, version: str, tabl
 def _record(folder: Path, comparison: dict, figures: dict) -> None:
     """Save the comparison beside the model, and its figures in the metadata and the card."""
     write_json(folder / COMPARISON_FILE, comparison)
-    write_json(folder / METRICS_FILE, figures)
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    meta["metrics"] = figures
-    meta["gate"] = comparison["gate"]
-    write_json(folder / META_FILE, meta)
-    (folder / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
+    record_metrics(folder, figures, gate=comparison["gate"])
