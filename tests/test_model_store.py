@@ -55,3 +55,20 @@ def test_missing_pieces(tmp_path, model_dir):
     (model_dir / MODEL_FILE).unlink()
     with pytest.raises(ModelError, match="missing"):
         load_estimator(model_dir)
+
+
+def test_format_1_folders_still_load(tmp_path):
+    """Models saved before format 2 kept their fitted objects in joblib files."""
+    import joblib
+
+    from pipeline.files import sha256_file
+    from pipeline.model_store import library_versions
+
+    folder = tmp_path / "old-0.0.1"
+    folder.mkdir()
+    joblib.dump(Ridge().fit(X, Y), folder / "model.joblib")
+    meta = {"format": 1, "name": "old", "version": "0.0.1", "libraries": library_versions(),
+            "files": {"model.joblib": sha256_file(folder / "model.joblib")}}
+    (folder / META_FILE).write_text(json.dumps(meta))
+    estimator, loaded = load_estimator(folder)
+    assert loaded["format"] == 1 and estimator.predict(X).shape == (4, 3)
