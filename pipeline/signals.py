@@ -2,8 +2,9 @@
 
 Plain functions over unit strings (fast, used by batch scoring); :mod:`pipeline.nlp` wraps them as
 the spaCy component ``customer_signals``. The patterns are a versioned data file
-(``resources/customer_signals.v1.json``); the learned part (a sentence classifier trained on O*NET
-task statements) lives in the model and adds signals the patterns miss.
+(``resources/customer_signals.v2.json``; a model keeps the version it was trained with, so earlier
+versions stay beside it); the learned part (a sentence classifier trained on O*NET task statements)
+lives in the model and adds signals the patterns miss.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .categories import CATEGORIES, EXTERNAL_CATEGORIES
 from .errors import DataError
 from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
-DEFAULT_PATTERNS = "customer_signals.v1.json"
+DEFAULT_PATTERNS = "customer_signals.v2.json"
 NEGATION = "negation"
 #: How much a qualified signal ("occasionally cover reception") counts compared with a plain one.
 QUALIFIED_WEIGHT = 0.4
