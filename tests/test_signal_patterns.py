@@ -40,6 +40,23 @@ def test_negations_lower_instead_of_raise(patterns, unit):
     assert all(weight(m) == 0 for m in found)
 
 
+@pytest.mark.parametrize("unit", [
+    # v1 read each of these (from real postings) as "this job has no customer contact"
+    "Maximise scheduling efficiency without compromising customer service.",
+    "We are not satisfied unless our customers are satisfied.",
+    "Regain your work-life balance with no more than 3 patients per day.",
+    "Advise non-profit clients on grant compliance.",
+    "Our team works hard behind the scenes to hook you up with leads.",
+    "Duties include, but are not limited to, guest service standards.",
+])
+def test_what_is_no_negation(patterns, unit):
+    assert not any(m.category == NEGATION for m in signals(patterns, unit))
+
+
+def test_a_behind_the_scenes_role_is_a_negation(patterns):
+    assert any(m.category == NEGATION for m in signals(patterns, "A behind-the-scenes role in our lab."))
+
+
 @pytest.mark.parametrize("unit", ["Occasionally cover reception during lunch.", "May assist customers when needed."])
 def test_frequency_and_modality_qualify(patterns, unit):
     found = [m for m in signals(patterns, unit) if m.category != NEGATION]
