@@ -153,7 +153,7 @@ save(fig, "03-vs-onet.png")
 
 # %% [markdown]
 # What it tells us: on real postings the model ranks roughly like O*NET but shrinks towards the
-# middle. With servicelens 0.1.2 the fitted slope is about 0.4: a job O*NET rates 20 gets about
+# middle. With servicelens 0.1.3 the fitted slope is about 0.4: a job O*NET rates 20 gets about
 # 45, one it rates 95 about 73. Held-out O*NET predictions regress to the mean too (the same fit
 # gives about 0.57 in notebook 02), but real postings lose much more of the spread: much of what
 # the text model learned is O*NET vocabulary that real postings do not use, and their duties are a
@@ -235,13 +235,14 @@ for index in [*misses.index[:3], *misses.index[::-1][:3]]:
         print("  no signals")
 
 # %% [markdown]
-# What the misses have in common (servicelens 0.1.1 and 0.1.2 at the time of writing; the lists above are
+# What the misses have in common (servicelens 0.1.1 to 0.1.3 at the time of writing; the lists above are
 # recomputed on every run, so check them against this text):
 #
 # - **Under-scored customer-facing jobs** (insurance agents, fundraisers, sales associates: 60-75
-#   where O*NET says 85-99) lose their evidence before it is weighed. A posting whose headings
-#   the section rules do not recognise stays in the company blurb (`about`) and has no scored
-#   units at all, so its score is base + title. Collaboration phrases ("partnering closely with")
+#   where O*NET says 85-99) lose their evidence before it is weighed. Up to 0.1.2, a posting whose
+#   headings the section rules did not recognise stayed in the company blurb (`about`) and had no
+#   scored units at all, so its score was base + title; since 0.1.3 such a posting is read again
+#   by each unit's own cues. Collaboration phrases ("partnering closely with")
 #   are `internal` evidence and take points off. And, with the v1 phrase patterns (0.1.1), a false
 #   negation: "the tech-savvy folks behind the scenes" matched the negation pattern for "behind
 #   the scenes" and took about 8 points off a cold-calling sales job; `customer_signals.v2` (0.1.2)

@@ -2,7 +2,13 @@
 
 Headings switch the current section ("What you'll do", "About us", "Why join"); units under no
 heading are classified on their own words; legal (EEO) text is recognised wherever it stands.
-The rules are a versioned data file (``resources/sections.v1.json``), editable without code.
+The rules are a versioned data file (``resources/sections.v2.json``; a model keeps the version it
+was trained with), editable without code.
+
+Two rules hold whatever the file says. A logistics heading that shares its line with its value
+("Location: Boston", "Reports to: the Director") labels that line only, not the text after it. And a posting always has duties: when nothing ends up
+in duties or requirements (headings no rule knows, a "Pay range:" line on top), every unit that is
+not a heading is read again as if the posting had no headings, by its own cues.
 """
 from __future__ import annotations
 
@@ -14,7 +20,9 @@ from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
 SCORED_SECTIONS = frozenset({"title", "duties", "requirements"})
-DEFAULT_RULES = "sections.v1.json"
+DEFAULT_RULES = "sections.v2.json"
+#: Sections a heading opens only for its own line.
+_LINE_SECTIONS = frozenset({"other"})
 _HEADING_MAX_WORDS = 9
 _WORDS = re.compile(r"[^\W_](?:.*[^\W_])?", re.S)  # from the first to the last letter or digit
 
@@ -65,6 +73,7 @@ def _split_heading(text: str) -> tuple[str, str]:
 def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
     """One label per unit; a unit that is only a heading is marked ``heading=True``."""
     labels: list[UnitSection] = []
+    contents: dict[int, set[str]] = {}  # content unit -> the cues it matches
     current: str | None = None
     cues = rules.cues_by_unit(units)
     for k, text in enumerate(units):
@@ -73,6 +82,9 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
         if found is None and not rest and head != text:  # "Who you are:" with nothing after the colon
             found = rules.heading_section(text)
         if found is not None:
+            if rest and found in _LINE_SECTIONS:  # "Reports to: the Director": that line only
+                labels.append(UnitSection(found, False))
+                continue
             current = found
             if not rest:
                 labels.append(UnitSection(found, True))
@@ -82,7 +94,11 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
             # An unknown heading ("Customer Experience:") keeps the current section.
             labels.append(UnitSection(current or "other", True))
             continue
-        labels.append(UnitSection(_content_section({s for s, hits in cues.items() if k in hits}, current), False))
+        contents[k] = {s for s, hits in cues.items() if k in hits}
+        labels.append(UnitSection(_content_section(contents[k], current), False))
+    if not any(label.section in SCORED_SECTIONS for label in labels if not label.heading):
+        for k, found in contents.items():
+            labels[k] = UnitSection(_content_section(found, None), False)
     return labels
 
 

@@ -48,6 +48,20 @@ def test_reports_to_is_not_served(find):
     assert "internal_teams" not in found and "management" not in found
 
 
+def test_members_of_a_team_are_colleagues_not_members(find):
+    found = find("Responsibilities:\n- Work closely with members of the sales team to plan campaigns.\n"
+                 "- Support staff members across the clinic.")
+    assert "members_donors" not in found and "internal_teams" in found
+    assert "members_donors" in find("Responsibilities:\n- Welcome new members and answer their questions.")
+
+
+def test_an_applicant_who_is_a_student_serves_no_students(find):
+    found = find("Responsibilities:\n- Build dashboards from student enrollment data.\n"
+                 "Requirements:\n- Must be a current undergraduate or graduate student.\n- A quick learner.")
+    assert "students" not in found
+    assert "students" in find("Responsibilities:\n- Teach students algebra and advise students on courses.")
+
+
 def test_negated_contact_is_not_served(find):
     assert "customers" not in find("Duties\n- Back-office role with no customer contact.\n- Reconcile accounts daily.")
 

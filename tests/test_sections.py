@@ -62,3 +62,21 @@ def test_unheaded_prose(rules):
 def test_eeo_text_is_legal_even_under_a_duties_heading(rules):
     labels = sections_of("Responsibilities\n- Greet guests.\nWe are an Equal Opportunity Employer.", rules)
     assert labels[-1][1] == "legal"
+
+
+def test_about_this_role_heads_the_duties(rules):
+    found = sections_of("About Us\nWe make signs.\nAbout this Role\n- Answer customer calls.\n", rules)
+    assert found[1][1] == "about" and found[3] == ("Answer customer calls.", "duties", False)
+
+
+def test_a_logistics_heading_with_its_value_labels_that_line_only(rules):
+    found = sections_of("Reports To: Director of Operations\nPlan production runs for the plant.\n", rules)
+    assert [section for _, section, _ in found] == ["other", "duties"]
+
+
+def test_a_posting_always_has_duties(rules):
+    # A pay line on top opens "benefits", and no heading closes it: read the units by their own cues.
+    text = ("Pay Range: $40-$70/Hour\nClean patients' teeth and take x-rays.\n"
+            "Educate patients on oral hygiene.\nMedical, dental and vision insurance.\n")
+    found = sections_of(text, rules)
+    assert [section for _, section, _ in found] == ["benefits", "duties", "duties", "benefits"]
