@@ -4,8 +4,8 @@ the O*NET occupations its title matches (see :mod:`pipeline.group_inference`).
 The taxonomy and the rules are a versioned data file (``resources/customer_groups.v2.json``; a
 model keeps the version it was trained with): the terms that name each group, phrases that name
 people who are not being served, the cues that show a group is being served, and context rules
-that re-map a term ("visitors" to a hotel are guests, to a park the public). Plain functions over a prepared posting; :mod:`pipeline.nlp` wraps
-them as the spaCy component ``customer_groups``.
+that re-map a term ("visitors" to a hotel are guests, to a park the public). Plain functions over
+a prepared posting; :mod:`pipeline.nlp` wraps them as the spaCy component ``customer_groups``.
 """
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ The rules are a versioned data file (``resources/sections.v2.json``; a model kee
 was trained with), editable without code.
 
 Two rules hold whatever the file says. A logistics heading that shares its line with its value
-("Location: Boston", "Reports to: the Director") labels that line only, not the text after it. And a posting always has duties: when nothing ends up
-in duties or requirements (headings no rule knows, a "Pay range:" line on top), every unit that is
-not a heading is read again as if the posting had no headings, by its own cues.
+("Location: Boston", "Reports to: the Director") labels that line only, not the text after it.
+And a posting always has duties: when nothing ends up in duties or requirements (headings no rule
+knows, a "Pay range:" line on top), every unit that is not a heading is read again as if the
+posting had no headings, by its own cues.
 """
 from __future__ import annotations
 
@@ -97,8 +98,8 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
         contents[k] = {s for s, hits in cues.items() if k in hits}
         labels.append(UnitSection(_content_section(contents[k], current), False))
     if not any(label.section in SCORED_SECTIONS for label in labels if not label.heading):
-        for k, found in contents.items():
-            labels[k] = UnitSection(_content_section(found, None), False)
+        for k, unit_cues in contents.items():
+            labels[k] = UnitSection(_content_section(unit_cues, None), False)
     return labels
 
 

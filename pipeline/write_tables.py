@@ -52,10 +52,12 @@ def neutralise(text: str) -> str:
     return text
 
 
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def _csv_value(value: str, delimiter: str) -> str:
-    if delimiter in value or '"' in value or "\n" in value:
-        return '"' + value.replace('"', '""') + '"'
-    return value
+    return _quoted(value) if delimiter in value or '"' in value or "\n" in value else value
 
 
 def cell_text(value: Any) -> str:
@@ -138,14 +140,14 @@ class TableWriter:
 
         Written here because the csv module copies a value character by character, which took
         three quarters of the time of writing a part. A value is quoted when it holds the
-        delimiter, a quote or a line end; a lone "\r", which readers take as a line end too, makes
+        delimiter, a quote or a line end; a lone CR, which readers take as a line end too, makes
         its row quote every value.
         """
         delimiter = self.delimiter
         lines = []
         for row in rows:
             if any("\r" in v for v in row):
-                lines.append(delimiter.join(['"' + v.replace('"', '""') + '"' for v in row]))
+                lines.append(delimiter.join([_quoted(v) for v in row]))
             elif row == [""]:  # one empty value, not an empty line
                 lines.append('""')
             else:
