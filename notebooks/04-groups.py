@@ -18,10 +18,13 @@
 #
 # Besides the score, servicelens names who a role serves (`pipeline/groups.py`): groups the
 # posting names as served (**explicit**) and groups its title implies through the O*NET
-# occupations it matches (**inferred**, `pipeline/group_inference.py`). A group is reported when
-# its confidence reaches `REPORT_THRESHOLD`. This notebook compares the reported groups with the
-# hand-labelled gold set (`data/labeled/gold_groups.jsonl`, a `dev` half the rules were developed on
-# and a held-back `test` half) and then looks at the real dev postings, which have no group labels.
+# occupations it matches (**inferred**, `pipeline/group_inference.py`). Since servicelens-0.1.4 a
+# group's confidence is learned from what the rules found (`pipeline/group_confidence.py`, fitted
+# on the gold set's `dev` half); a group is reported when it reaches `REPORT_THRESHOLD`. This
+# notebook compares the reported groups with the hand-labelled gold set
+# (`data/labeled/gold_groups.jsonl`, a `dev` half the rules were developed on and a held-back
+# `test` half) and then looks at the real dev postings (128 of them are labelled in
+# `data/labeled/postings_dev_groups.jsonl`; `servicelens evaluate` reports them).
 
 # %%
 import json
@@ -37,7 +40,8 @@ import pandas as pd
 from _shared import save  # (notebooks/_shared.py: where figures go)
 from pipeline import load_model, paths
 from pipeline.evaluate_groups import GOLD_FILE, gold_report
-from pipeline.evaluation_run import METRICS_FILE, labeled_file
+from pipeline.evaluation_run import METRICS_FILE
+from pipeline.paths import labeled_file
 from pipeline.files import read_jsonl
 from pipeline.groups import REPORT_THRESHOLD, reported
 from pipeline.postings_dev import read_dev_postings
@@ -205,5 +209,6 @@ for group_id in ("members_donors", "candidates", "partners_vendors"):
 # More than half of the "members" mentions are colleagues ("members of the sales team", "other
 # members of our team", "staff members"), not members of a club or an association, and a good
 # share of the "candidate" mentions are the posting describing its own hire ("this candidate will
-# be working alongside our marketing team"). Both are candidates for ignore phrases or resolution
-# rules in the next version of the groups file, with gold examples added to cover them.
+# be working alongside our marketing team"). `customer_groups.v2` took the colleagues out of
+# `members_donors`, and v3 reads "the candidate must..." and "candidates open to relocation" as the
+# hire; what is left above is what the current rules still find.

@@ -105,10 +105,14 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
     if check or strict or force:
         raise typer.BadParameter("--check, --strict and --force work on --labels FILE")
     from .train import train as run_train
+    from .group_confidence import group_training
 
     pin_active(registry)  # a new folder never becomes the active model by being the newest
+    group_labels, group_inputs = group_training(source)
+    if not group_labels:
+        typer.echo("no gold_groups.jsonl found: the model will weigh its customer groups by rule", err=True)
     folder = run_train(read_tables(source), read_manifest(source).get("inputs", {}), registry,
-                       name=name, version=version, seed=seed)
+                       name=name, version=version, seed=seed, group_labels=group_labels, group_inputs=group_inputs)
     typer.echo(f"model written to {folder}; 'servicelens models use {folder.name}' makes it the active model")
     if evaluate:
         _evaluate(folder, source, postings_dir)

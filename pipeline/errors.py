@@ -95,6 +95,14 @@ class Errors:
     E092 = "{path}: line {line}: cannot read the file past this line ({detail}); it is cut short or damaged"
     E093 = "{path}: sheet row {line}: cannot read the worksheet ({detail}); the file is damaged"
     E094 = "{path}: row {row}: cannot read the table from this row on ({detail}); the file is damaged"
+    E095 = ("the {n} labelled postings ({sources}) give no served and unserved candidate group both: the group "
+            "confidence model cannot be fitted")
+    E096 = ("{path}: the group confidence model was fitted on other features than this version of servicelens "
+            "computes; retrain the model (servicelens train) or use the servicelens version that made it")
+    E097 = ("{path}: not found; the current model learned its group confidence from this gold set, and a retrain "
+            "fits it again (pass --labeled-dir with the folder that holds it)")
+    E098 = ("{path}: line {line}: job_id {job_id} is not among the dev postings; is the postings folder the one "
+            "these labels were made on?")
 
 
 class Warnings:

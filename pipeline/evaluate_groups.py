@@ -69,10 +69,12 @@ def dev_groups_report(groups: Sequence[Sequence], functions: Sequence[list[str]]
 
 def format_groups(metrics: dict) -> list[str]:
     lines = []
-    for split, block in metrics.get("groups_gold", {}).items():
+    sets = [("gold", split, block) for split, block in metrics.get("groups_gold", {}).items()]
+    sets += [("labelled real postings", split, block) for split, block in metrics.get("groups_real", {}).items()]
+    for name, split, block in sets:
         micro = block["micro"]
-        lines.append(f"Customer groups, gold {split} half ({block['postings']} postings): micro P {micro['precision']:.2f} "
-                     f"R {micro['recall']:.2f} F1 {micro['f1']:.2f}")
+        lines.append(f"Customer groups, {name}, {split} half ({block['postings']} postings): micro "
+                     f"P {micro['precision']:.2f} R {micro['recall']:.2f} F1 {micro['f1']:.2f}")
         lines.append("  " + ", ".join(f"{g} {v['precision']:.2f}/{v['recall']:.2f}" for g, v in block["per_group"].items())
                      + "  (P/R)")
     dev = metrics.get("groups_dev_postings")

@@ -7,25 +7,18 @@ from sklearn.base import clone
 
 from .evaluate import baselines, dev_postings_report, onet_heldout
 from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, named_groups
+from .group_confidence import REAL_GROUPS_FILE, real_postings
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
 from .groups import REPORT_THRESHOLD
 from .files import read_jsonl, write_text_atomic
 from .model_store import CARD_FILE, META_FILE, read_meta, write_json
 from .onet import read_tables
-from .paths import checkout_root
+from .paths import labeled_file
 from .postings_dev import read_dev_postings
 from .predict import load_model
 from .train import model_card, training_set
 
 METRICS_FILE = "metrics.json"
-
-
-def labeled_file(labeled_dir: Path, name: str) -> Path | None:
-    """A hand-written labelled file: in the labelled folder, else the checkout's ``data/labeled/``."""
-    for folder in (Path(labeled_dir), checkout_root() and checkout_root() / "data" / "labeled"):
-        if folder and (folder / name).is_file():
-            return folder / name
-    return None
 
 
 def gold_sets(model, labeled_dir: Path) -> dict:
@@ -48,6 +41,12 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
     """
     tables = read_tables(labeled_dir)
     model = load_model(folder)
+    dev = real = None
+    if postings_dir is not None and Path(postings_dir).exists():
+        dev = read_dev_postings(Path(postings_dir))
+        labelled = labeled_file(labeled_dir, REAL_GROUPS_FILE)
+        # read now, so a postings folder these labels were not made on fails before the long part
+        real = real_postings(labelled, dev, split=None) if labelled else None
     data = training_set(tables.occupations, model.section_rules)
     metrics = {
         "model": read_meta(folder).get("version"),
@@ -57,12 +56,14 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
     }
     metrics["signals_onet_heldout"] = sentence_level(model.estimator, tables.sentences)
     metrics.update(gold_sets(model, labeled_dir))
-    if postings_dir is not None and Path(postings_dir).exists():
-        dev = read_dev_postings(Path(postings_dir))
+    if dev is not None:
         prepared = [model.prepare(t, title) for t, title in zip(dev["description"], dev["title"])]
         metrics["dev_postings"] = dev_postings_report(model.scores(prepared), dev["functions"].tolist())
         metrics["groups_dev_postings"] = dev_groups_report(model.groups_many(prepared), dev["functions"].tolist(),
                                                            REPORT_THRESHOLD)
+        if real:
+            metrics["groups_real"] = gold_report(lambda text, title: named_groups(model, text, title),
+                                                 [vars(p) for p in real])
     record_metrics(Path(folder), metrics)
     return metrics
 

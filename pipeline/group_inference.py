@@ -35,8 +35,8 @@ def occupation_profiles(occupations: pd.DataFrame, sentences: pd.DataFrame, rule
         if code not in row:
             continue
         texts = tasks.tolist()
-        found = {(k, group) for k, _, group, c in scan(texts, ["duties"] * len(texts), titles[code], rules)
-                 if c >= REPORT_THRESHOLD}
+        found = {(f.unit, f.group) for f in scan(texts, ["duties"] * len(texts), titles[code], rules)
+                 if f.confidence >= REPORT_THRESHOLD}
         for _, group in found:
             counts[row[code], ids.index(group)] += 1
     return 1.0 - PROFILE_DECAY ** counts

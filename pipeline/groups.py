@@ -1,7 +1,7 @@
 """Customer groups: who a role serves, found in the words of the posting (explicit) or inferred from
 the O*NET occupations its title matches (see :mod:`pipeline.group_inference`).
 
-The taxonomy and the rules are a versioned data file (``resources/customer_groups.v2.json``; a
+The taxonomy and the rules are a versioned data file (``resources/customer_groups.v3.json``; a
 model keeps the version it was trained with): the terms that name each group, phrases that name
 people who are not being served, the cues that show a group is being served, and context rules
 that re-map a term ("visitors" to a hotel are guests, to a park the public). Plain functions over
@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from math import log1p
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
+import numpy as np
 import re2
 
 from .errors import DataError
 from .prepare import PreparedPosting
 from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
-DEFAULT_GROUPS = "customer_groups.v2.json"
+DEFAULT_GROUPS = "customer_groups.v3.json"
 IGNORE = ""  # the "group" of a phrase that names people who are not being served
 #: Confidence of one mention, by where it stands and whether the unit shows it is being served.
 MENTION_CONFIDENCE = {("duties", True): 0.9, ("duties", False): 0.45,
@@ -59,6 +61,21 @@ class Mention:
     end: int
     group: str
     term_group: str  # the group the term names before context rules
+
+
+class Found(NamedTuple):
+    """A served mention of a group in unit ``unit`` of the texts :func:`scan` reads."""
+
+    unit: int
+    mention: Mention
+    group: str
+    section: str
+    served: bool  # a served cue stands by it (or the group is served wherever it is named)
+    qualified: bool  # "occasionally assist customers"
+
+    @property
+    def confidence(self) -> float:
+        return (QUALIFIED_FACTOR if self.qualified else 1.0) * MENTION_CONFIDENCE.get((self.section, self.served), 0.0)
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ class GroupRules(RuleFile):
 
     def _build(self, data: dict, source: str) -> None:
         self.version = f"{data['name']}.v{data['version']}"
+        self.group_index = {g["id"]: i for i, g in enumerate(data["groups"])}
         self.groups = {g["id"]: GroupInfo(g["id"], g["label"], g["scope"], g["description"],
                                          bool(g.get("served_by_default", False)))
                        for g in data["groups"]}
@@ -182,28 +200,25 @@ def _words(terms: Sequence[str], source: str):
         raise DataError(f"{source}: invalid group terms: {exc}") from exc
 
 
-def explicit_groups(posting: PreparedPosting, rules: GroupRules, signals=None) -> dict[str, list[Evidence]]:
-    """Evidence for each group the posting names as served, in its title and scored units.
-
-    ``signals`` (a :class:`~pipeline.signals.SignalPatterns`) supplies negation and modality:
-    a group inside "no customer contact" does not count; in "occasionally assist" it counts less.
-    """
-    units, texts, sections = _read_units(posting)
-    found: dict[str, list[Evidence]] = {}
-    for k, mention, group, confidence in scan(texts, sections, posting.title, rules, signals):
-        text, i = texts[k], units[k] if k < len(units) else None
+def _evidence(posting: PreparedPosting, units: list[int], texts: list[str], sections: list[str],
+              found: list[Found]) -> dict[str, list[Evidence]]:
+    """Each group's mentions as evidence, with offsets into the posting's text as given."""
+    evidence: dict[str, list[Evidence]] = {}
+    for f in found:
+        i = units[f.unit] if f.unit < len(units) else None
         start = end = None
         if i is not None:
             s0 = posting.bounds[i][0]
-            start, end = posting.clean.original_span(s0 + mention.start, s0 + mention.end)
-        found.setdefault(group, []).append(Evidence(text[mention.start:mention.end], start, end, i,
-                                                    sections[k], round(confidence, 3)))
-    return found
+            start, end = posting.clean.original_span(s0 + f.mention.start, s0 + f.mention.end)
+        evidence.setdefault(f.group, []).append(Evidence(texts[f.unit][f.mention.start:f.mention.end], start, end,
+                                                         i, f.section, round(f.confidence, 3)))
+    return evidence
 
 
-def _read_units(posting: PreparedPosting) -> tuple[list[int], list[str], list[str]]:
-    """The units groups are read from (title, duties, requirements): indices, texts, sections. A
-    title given apart from the text comes last, with no index."""
+def read_posting(posting: PreparedPosting, rules: GroupRules,
+                 signals=None) -> tuple[list[int], list[str], list[str], list[Found]]:
+    """The units groups are read from (title, duties, requirements), as indices, texts and sections,
+    and the served mentions in them. A title given apart from the text comes last, with no index."""
     scored = set(posting.scored)
     units = [i for i in range(len(posting.bounds)) if i in scored or i == posting.title_unit]
     texts = [posting.unit_text(i) for i in units]
@@ -211,24 +226,31 @@ def _read_units(posting: PreparedPosting) -> tuple[list[int], list[str], list[st
     if posting.title and posting.title_unit is None:
         texts.append(posting.title)
         sections.append("title")
-    return units, texts, sections
+    return units, texts, sections, list(scan(texts, sections, posting.title, rules, signals))
 
 
 def group_ids(posting: PreparedPosting, rules: GroupRules, signals=None, inferred: dict[str, float] | None = None,
-              threshold: float = REPORT_THRESHOLD) -> tuple[str, ...]:
+              scorer: Scorer | None = None) -> tuple[str, ...]:
     """The ids ``reported(customer_groups(...))`` names, by confidence, without gathering the
-    evidence (a batch row needs only the ids)."""
-    _, texts, sections = _read_units(posting)
-    said: dict[str, list[float]] = {}
-    for _, _, group, confidence in scan(texts, sections, posting.title, rules, signals):
-        said.setdefault(group, []).append(round(confidence, 3))
-    inferred = inferred or {}
-    confidences = {g: group_confidence(said.get(g, []), inferred.get(g, 0.0)) for g in set(said) | set(inferred)}
-    return tuple(g for g, c in sorted(confidences.items(), key=lambda x: (-x[1], x[0])) if c >= threshold)
+    evidence (one posting; :meth:`~pipeline.predict.Model.group_ids_many` weighs a batch at once)."""
+    groups, features = candidates(posting, rules, signals, inferred)
+    return named(groups, (scorer or rule_confidence)(features) if groups else np.zeros(0))
 
 
-def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: GroupRules, signals=None):
-    """``(unit, mention, group, confidence)`` of every served group mention in ``texts``."""
+def candidates(posting: PreparedPosting, rules: GroupRules, signals=None,
+               inferred: Mapping[str, float] | None = None) -> tuple[list[str], np.ndarray]:
+    """The groups a posting may serve and their features (see :func:`candidate_features`)."""
+    _, texts, sections, found = read_posting(posting, rules, signals)
+    return candidate_features(found, texts, sections, inferred or {}, rules)
+
+
+def named(groups: Sequence[str], confidence: np.ndarray, threshold: float = REPORT_THRESHOLD) -> tuple[str, ...]:
+    """The groups whose confidence reaches ``threshold``, most confident first."""
+    return tuple(g for c, g in sorted(zip((-confidence).tolist(), groups)) if -c >= threshold)
+
+
+def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: GroupRules, signals=None) -> Iterator[Found]:
+    """Every mention in ``texts`` that names a group as one the role may serve."""
     joined = Units(texts)
     found = rules.mentions(joined)
     if not any(found):
@@ -254,10 +276,9 @@ def scan(texts: Sequence[str], sections: Sequence[str], title: str, rules: Group
                 cues[info.scope] = [m.span() for m in pattern.finditer(unit)]
             served = info.served_by_default or _served(text, mention, cues[info.scope])
             # "occasionally assist customers"; not "callers who may be frightened"
-            factor = QUALIFIED_FACTOR if qualifiers.get(k, mention.start) < mention.start else 1.0
-            confidence = factor * MENTION_CONFIDENCE.get((sections[k], served), 0.0)
-            if confidence > 0:
-                yield k, mention, group, confidence
+            found = Found(k, mention, group, sections[k], served, qualifiers.get(k, mention.start) < mention.start)
+            if found.confidence > 0:
+                yield found
 
 
 def _served(text: str, mention: Mention, cues: list[tuple[int, int]]) -> bool:
@@ -298,36 +319,116 @@ def _names_worker(text: str, mention: Mention, heads: set[str]) -> bool:
     return bool(words) and _singular(words[-1]) in heads
 
 
-def combine(confidences: Sequence[float]) -> float:
-    """Independent pieces of evidence: the chance that at least one of them is right."""
-    missing = 1.0
-    for c in confidences:
-        missing *= 1.0 - c
-    return 1.0 - missing
+#: What :func:`candidate_features` tells of each group a posting may serve, before one column per group id.
+FEATURES = ("duties_served", "duties_unserved", "requirements_served", "requirements_unserved", "title",
+            "qualified", "strongest", "combined", "inferred", "share", "unit_share", "terms", "top_external",
+            "most_named", "internal", "candidates")
+_COMBINED, _INFERRED = FEATURES.index("combined"), FEATURES.index("inferred")
+#: Features of a posting's candidate groups -> their confidence, 0-0.99, rounded to 3 places.
+Scorer = Callable[[np.ndarray], np.ndarray]
 
 
-def group_confidence(explicit: Sequence[float], inferred: float = 0.0) -> float:
-    """One group's confidence: its explicit mentions combine; an inferred group keeps its own,
-    lower confidence and does not raise an explicit one (see ``customer_groups``)."""
-    return round(min(max(combine(explicit), inferred), 0.99), 3)
+def feature_names(rules: GroupRules) -> list[str]:
+    """The columns of :func:`candidate_features` for these rules (a learned confidence records them)."""
+    return [*FEATURES, *(f"group={g}" for g in rules.groups)]
+
+
+def candidate_features(found: Sequence[Found], texts: Sequence[str], sections: Sequence[str],
+                       inferred: Mapping[str, float], rules: GroupRules) -> tuple[list[str], np.ndarray]:
+    """Each group the posting names or its title implies, and what the rules found of it.
+
+    Counts of served and unserved mentions by section, how much of the posting's mentions and of its
+    units the group holds (a group the duties keep returning to is served; one named once in
+    passing often is not), the rule confidences, the O*NET inferred confidence and the group itself.
+    """
+    tally: dict[str, _Tally] = {}
+    for f in found:
+        t = tally.get(f.group) or tally.setdefault(f.group, _Tally())  # (setdefault alone builds a _Tally per mention)
+        t.add(f, sections[f.unit] != "title", texts[f.unit][f.mention.start:f.mention.end].lower())
+    groups = sorted(set(tally) | {g for g, c in inferred.items() if c > 0})
+    ids = rules.group_index
+    if not groups:
+        return groups, np.zeros((0, len(FEATURES) + len(ids)))
+    ranked = sorted(tally, key=lambda g: (-tally[g].combined, -tally[g].n, g))
+    top_external = next((g for g in ranked if rules.groups[g].scope == "external"), None)
+    most_named = min(tally, key=lambda g: (-tally[g].n, g)) if tally else None
+    units = sum(section != "title" for section in sections) or 1
+    mentions = max(len(found), 1)
+    others = log1p(len(tally))
+    rows = []
+    for g in groups:
+        t = tally.get(g) or _Tally()
+        row = [*map(log1p, t.counts), t.strongest, t.combined, inferred.get(g, 0.0), t.n / mentions,
+               len(t.units) / units, log1p(len(t.terms)), float(g == top_external), float(g == most_named),
+               float(rules.groups[g].scope == "internal"), others] + [0.0] * len(ids)  # others: groups named
+        row[len(FEATURES) + ids[g]] = 1.0
+        rows.append(row)
+    return groups, np.array(rows)
+
+
+class _Tally:
+    """What the mentions of one group add up to (the features before the posting-wide ones)."""
+
+    __slots__ = ("counts", "strongest", "missing", "n", "units", "terms")
+    _SLOT = {("duties", True): 0, ("duties", False): 1, ("requirements", True): 2, ("requirements", False): 3,
+             ("title", True): 4, ("title", False): 4}
+
+    def __init__(self):
+        self.counts = [0, 0, 0, 0, 0, 0]  # duties and requirements, served and not; title; qualified
+        self.strongest, self.missing, self.n = 0.0, 1.0, 0
+        self.units: set[int] = set()
+        self.terms: set[str] = set()
+
+    def add(self, f: Found, in_body: bool, term: str) -> None:
+        slot = self._SLOT.get((f.section, f.served))
+        if slot is not None:
+            self.counts[slot] += 1
+        self.counts[5] += f.qualified
+        confidence = f.confidence
+        self.strongest = max(self.strongest, confidence)
+        self.missing *= 1.0 - confidence
+        self.n += 1
+        if in_body:
+            self.units.add(f.unit)
+        self.terms.add(term)
+
+    @property
+    def combined(self) -> float:
+        return 1.0 - self.missing
+
+
+def named_explicitly(features: np.ndarray) -> np.ndarray:
+    """Which candidate groups the posting itself names (the others only its title implies)."""
+    return features[:, _COMBINED] > 0
+
+
+def rule_confidence(features: np.ndarray) -> np.ndarray:
+    """The confidence of models without a learned one: a group's mentions combine as independent
+    evidence (the chance that one is right); a group its title implies keeps the inferrer's own,
+    lower confidence, which never raises an explicit one."""
+    return np.round(np.minimum(np.maximum(features[:, _COMBINED], features[:, _INFERRED]), 0.99), 3)
 
 
 def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
-                    inferred: dict[str, Evidence] | None = None) -> list[CustomerGroup]:
+                    inferred: dict[str, Evidence] | None = None, scorer: Scorer | None = None) -> list[CustomerGroup]:
     """The posting's customer groups, by confidence.
 
-    Explicit mentions combine; an inferred group (one piece of evidence, from O*NET) keeps its own,
-    lower confidence and does not raise an explicit one: measured on the gold development half,
-    adding the two cost precision without adding recall.
+    ``signals`` (a :class:`~pipeline.signals.SignalPatterns`) supplies negation and modality: a
+    group inside "no customer contact" does not count; in "occasionally assist" it counts less.
+    ``scorer`` turns what the rules found into each group's confidence: a model's learned one
+    (:mod:`pipeline.group_confidence`), else :func:`rule_confidence`.
     """
-    explicit = explicit_groups(posting, rules, signals)
+    read = read_posting(posting, rules, signals)
+    explicit = _evidence(posting, *read)
     inferred = inferred or {}
+    groups, features = candidate_features(read[3], read[1], read[2], {g: e.confidence for g, e in inferred.items()},
+                                          rules)
+    confidences = (scorer or rule_confidence)(features).tolist() if groups else []
     out = []
-    for group in set(explicit) | set(inferred):
+    for group, confidence in zip(groups, confidences):
         info = rules.groups[group]
         said = sorted(explicit.get(group, []), key=lambda e: -e.confidence)
         implied = [inferred[group]] if group in inferred else []
-        confidence = group_confidence([e.confidence for e in said], implied[0].confidence if implied else 0.0)
         out.append(CustomerGroup(group, info.label, confidence, info.scope,
                                  "explicit" if said else "inferred", said[:MAX_EVIDENCE] + implied))
     return sorted(out, key=lambda g: (-g.confidence, g.group))

@@ -32,6 +32,7 @@ from .files import sha256_file, write_text_atomic
 
 MODEL_FILE = "model.pkl.gz"
 GROUPS_FILE = "groups.pkl.gz"  # the O*NET group inferrer (optional: older models have none)
+GROUP_CONFIDENCE_FILE = "group_confidence.pkl.gz"  # the learned group confidence (optional, as above)
 META_FILE = "meta.json"
 CARD_FILE = "README.md"
 FORMAT = 2

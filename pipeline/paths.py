@@ -77,3 +77,11 @@ def figures_dir() -> Path:
 def resource(name: str) -> Path:
     """A data file shipped inside the package (pattern files, taxonomies)."""
     return _PACKAGE_DIR / "resources" / name
+
+
+def labeled_file(labeled_dir: Path, name: str) -> Path | None:
+    """A hand-written labelled file: in the labelled folder, else the checkout's ``data/labeled/``."""
+    for folder in (Path(labeled_dir), checkout_root() and checkout_root() / "data" / "labeled"):
+        if folder and (folder / name).is_file():
+            return folder / name
+    return None

@@ -12,8 +12,10 @@ from .bands import band
 from .categories import CATEGORIES
 from .errors import Errors, InputError
 from .group_inference import GroupInferrer
-from .groups import CustomerGroup, Evidence, GroupRules, customer_groups, group_ids
-from .model_store import GROUPS_FILE, has_part, load_estimator, load_part, model_version
+from .group_confidence import check_confidence
+from .groups import (CustomerGroup, Evidence, GroupRules, Scorer, candidates, customer_groups, feature_names,
+                     named, rule_confidence)
+from .model_store import GROUP_CONFIDENCE_FILE, GROUPS_FILE, has_part, load_estimator, load_part, model_version
 from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
@@ -88,23 +90,33 @@ class Model:
     """A loaded, verified model folder that scores posting text."""
 
     def __init__(self, folder: Path):
-        estimator, meta = load_estimator(Path(folder))
-        inferrer = load_part(Path(folder), meta, GROUPS_FILE) if has_part(meta, GROUPS_FILE) else None
-        self._assemble(estimator, meta, inferrer, Path(folder))
+        folder = Path(folder)
+        estimator, meta = load_estimator(folder)
+        inferrer = load_part(folder, meta, GROUPS_FILE) if has_part(meta, GROUPS_FILE) else None
+        confidence = load_part(folder, meta, GROUP_CONFIDENCE_FILE) if has_part(meta, GROUP_CONFIDENCE_FILE) else None
+        self._assemble(estimator, meta, inferrer, confidence, folder)
 
     @classmethod
-    def from_parts(cls, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None = None) -> Model:
-        """A model that is not a folder (yet): a retrain's candidate, fitted on part of the labels."""
+    def from_parts(cls, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None = None,
+                   confidence=None) -> Model:
+        """A model that is not a folder (yet): one being trained, or a retrain's candidate fitted on
+        part of the labels. ``confidence`` is a fitted group confidence pipeline, recorded in
+        ``meta["group_confidence"]``."""
         model = cls.__new__(cls)
-        model._assemble(estimator, meta, inferrer, None)
+        model._assemble(estimator, meta, inferrer, confidence, None)
         return model
 
-    def _assemble(self, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None, path: Path | None) -> None:
+    def _assemble(self, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None, confidence,
+                  path: Path | None) -> None:
         self.path = path
-        self.estimator, self.meta, self.inferrer = estimator, meta, inferrer
+        self.estimator, self.meta, self.inferrer, self.confidence = estimator, meta, inferrer, confidence
         rules = meta.get("rules", {})
         self.section_rules = SectionRules(resource(rules.get("sections", "sections.v1") + ".json"))
         self.group_rules = GroupRules(resource(rules.get("groups", "customer_groups.v1") + ".json"))
+        # Models before the learned confidence weigh a group's mentions by rule.
+        self.group_scorer: Scorer = rule_confidence if confidence is None else check_confidence(
+            confidence, meta.get("group_confidence") or {}, feature_names(self.group_rules),
+            (path or Path("<model>")) / GROUP_CONFIDENCE_FILE)
 
     @property
     def version(self) -> str:
@@ -137,6 +149,10 @@ class Model:
         """Who the role serves: groups the posting names, and groups its title implies (O*NET)."""
         return self.groups_many([posting])[0]
 
+    def inferred_confidences(self, postings: Sequence[PreparedPosting]) -> list[dict[str, float]]:
+        """For each posting, the groups its title implies (O*NET) and their confidence."""
+        return [{g: c for g, (c, _) in implied.items()} for implied in self._inferred(postings)]
+
     def _inferred(self, postings: Sequence[PreparedPosting]) -> list[dict[str, tuple[float, str]]]:
         return self.inferrer.infer([p.title for p in postings]) if self.inferrer else [{}] * len(postings)
 
@@ -147,7 +163,20 @@ class Model:
             span = posting.original_span(posting.title_unit) if posting.title_unit is not None else (None, None)
             evidence = {g: Evidence(posting.title, *span, posting.title_unit, "title", c, occupation)
                         for g, (c, occupation) in implied.items()}
-            out.append(customer_groups(posting, self.group_rules, self.estimator.patterns_, evidence))
+            out.append(customer_groups(posting, self.group_rules, self.estimator.patterns_, evidence,
+                                       self.group_scorer))
+        return out
+
+    def group_ids_many(self, postings: Sequence[PreparedPosting]) -> list[tuple[str, ...]]:
+        """The groups each posting names (as ``reported(groups)`` would), all weighed at once."""
+        found = [candidates(p, self.group_rules, self.estimator.patterns_, implied)
+                 for p, implied in zip(postings, self.inferred_confidences(postings))]
+        rows = [features for groups, features in found if groups]
+        confidence = self.group_scorer(np.vstack(rows)) if rows else np.zeros(0)
+        out, at = [], 0
+        for groups, _ in found:
+            out.append(named(groups, confidence[at:at + len(groups)]))
+            at += len(groups)
         return out
 
     def _signals(self, posting: PreparedPosting, unit_points: np.ndarray, evidence) -> list[Signal]:
@@ -196,9 +225,7 @@ class Model:
                     else weight(m) * points[owner, CATEGORIES.index(m.category)]
                 phrases[owner].append((value, text[m.start:m.end]))
         out = []
-        for k, (posting, implied) in enumerate(zip(postings, self._inferred(postings))):
-            groups = group_ids(posting, self.group_rules, self.estimator.patterns_,
-                               {g: c for g, (c, _) in implied.items()})
+        for k, groups in enumerate(self.group_ids_many(postings)):
             cs = round(float(scores[k, 0]), 1)
             out.append(RowScore(cs, band(cs), round(float(scores[k, 1]), 1), round(float(scores[k, 2]), 1),
                                 groups, _top_phrases(phrases[k])))

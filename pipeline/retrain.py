@@ -20,11 +20,12 @@ from .evaluate import N_FOLDS, out_of_fold, run_parallel, target_metrics
 from .evaluate_groups import set_metrics
 from .evaluation_run import gold_sets, record_metrics
 from .files import read_jsonl
+from .group_confidence import LabelledPosting, fit_model_confidence, group_training
 from .group_inference import build_inferrer
 from .groups import reported
 from .errors import Errors, LabelError, ModelError
 from .labels import Label
-from .model_store import GROUPS_FILE, checked_file, save_model, write_json
+from .model_store import GROUP_CONFIDENCE_FILE, GROUPS_FILE, checked_file, save_model, write_json
 from .onet import Tables
 from .predict import Model
 from .registry import activate, pin_active
@@ -133,28 +134,54 @@ class Recipe:
     meta: dict  # the current model's: its rules prepare postings and find groups
     weight: float
     seed: int
+    group_labels: tuple[LabelledPosting, ...] = ()  # what the group confidence is fitted on (none: by rule)
 
-    def fit(self, base_index: np.ndarray | None = None, labels: Sequence[TrainedLabel] | None = None):
-        """The scorer and the group inferrer, on the base rows in ``base_index`` and ``labels``."""
+    def fit(self, base_index: np.ndarray | None = None, labels: Sequence[TrainedLabel] | None = None,
+            groups: bool = True, figures: bool = False) -> Fitted:
+        """The scorer, and unless ``groups`` is false the group inferrer and the group confidence
+        (with its leave-one-out ``figures`` if asked), on the base rows in ``base_index`` and ``labels``."""
         labels = self.labels if labels is None else labels
         rules = Model.from_parts(None, self.meta)  # (rules hold compiled patterns: built here, not shipped)
         base = self.base if base_index is None else self.base.subset(base_index)
         data = base.plus(label_set(labels, rules, self.weight))
         estimator = data.fit(self.tables.sentences, self.seed)
+        if not groups:
+            return Fitted(estimator, None, None, None)
         entries = [(t.label.title, t.label.groups, self.weight * t.label.weight) for t in labels
                    if t.label.groups is not None]
         occupations = self.tables.occupations.iloc[base_index] if base_index is not None else self.tables.occupations
         inferrer = build_inferrer(occupations, self.tables.sentences, rules.group_rules, entries)
-        return estimator, inferrer
+        confidence, record = fit_model_confidence(estimator, self.meta, inferrer, self.group_labels, figures)
+        return Fitted(estimator, inferrer, confidence, record)
 
     def onet_fold(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        estimator, _ = self.fit(train)
+        estimator = self.fit(train, groups=False).estimator
         return estimator.predict([self.base.units[i] for i in test])
 
     def label_fold(self, train: Sequence[TrainedLabel], test: Sequence[TrainedLabel]) -> tuple[np.ndarray, list]:
-        estimator, inferrer = self.fit(None, list(train))
-        candidate = Model.from_parts(estimator, self.meta, inferrer)
-        return predict_labels(candidate, [t.label for t in test])
+        return predict_labels(self.fit(None, list(train)).model(self.meta), [t.label for t in test])
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What :meth:`Recipe.fit` fits: the scorer, the group inferrer, the group confidence and its record."""
+
+    estimator: Any
+    inferrer: Any
+    confidence: Any
+    record: dict | None
+
+    def model(self, meta: dict) -> Model:
+        """The fitted parts as a model with the rules of ``meta`` (a label fold's candidate)."""
+        return Model.from_parts(self.estimator, {**meta, "group_confidence": self.record}, self.inferrer,
+                                self.confidence)
+
+    def parts(self) -> dict[str, Any]:
+        """The fitted objects a model folder stores beside the scorer."""
+        parts = {GROUPS_FILE: self.inferrer}
+        if self.confidence is not None:
+            parts[GROUP_CONFIDENCE_FILE] = self.confidence
+        return parts
 
 
 def predict_labels(model: Model, labels: Sequence[Label]) -> tuple[np.ndarray, list[set[str]]]:
@@ -283,19 +310,24 @@ def retrain(tables: Tables, inputs: dict[str, str], labels: Sequence[Label], lab
     given = {label.key for label in labels}
     carried = [t for key, t in inherited.items() if key not in given] + known  # a new label replaces an old one
     base = training_set(tables.occupations, current.section_rules)
-    recipe = Recipe(tables, base, tuple(carried + new_labels), current.meta, options.label_weight, options.seed)
+    # The group confidence is refitted beside the new inferrer, on what the current model's was fitted on.
+    group_labels, group_inputs = group_training(labeled_dir, required=True) if current.confidence is not None \
+        else ([], {})
+    inputs = {**inputs, **group_inputs}
+    recipe = Recipe(tables, base, tuple(carried + new_labels), current.meta, options.label_weight, options.seed,
+                    tuple(group_labels))
     current_recipe = replace(recipe, labels=tuple(inherited.values()))
     method, splits = label_splits([t.label for t in new_labels], options.seed)
 
     onet_folds = list(GroupKFold(N_FOLDS).split(base.units, base.targets, base.groups))
-    tasks: list[Callable[[], Any]] = [recipe.fit]
+    tasks: list[Callable[[], Any]] = [lambda: recipe.fit(figures=True)]
     tasks += [_call(r.onet_fold, train, test) for r in (current_recipe, recipe) for train, test in onet_folds]
     tasks += [_call(recipe.label_fold, carried + [new_labels[i] for i in train], [new_labels[i] for i in test])
               for train, test in splits]
     log(f"fitting {len(tasks)} models (the new one, {2 * len(onet_folds)} O*NET folds, "
         f"{len(splits)} folds of your labels) ...")
     results = run_parallel(tasks, options.n_jobs)
-    estimator, inferrer = results[0]
+    fitted: Fitted = results[0]
     onet = [target_metrics(out_of_fold(onet_folds, results[1 + k * len(onet_folds):1 + (k + 1) * len(onet_folds)],
                                        base.targets), base.targets) for k in range(2)]
 
@@ -307,9 +339,9 @@ def retrain(tables: Tables, inputs: dict[str, str], labels: Sequence[Label], lab
     held_out = sorted({int(i) for _, test in splits for i in test})
     held_labels = [new_labels[i].label for i in held_out]
 
-    meta = _meta(current, estimator, options, version, tables, inputs, recipe, label_files)
-    folder = save_model(estimator, registry / f"{options.name}-{version}", meta, model_card(meta),
-                        parts={GROUPS_FILE: inferrer},
+    meta = _meta(current, fitted, options, version, tables, inputs, recipe, label_files)
+    folder = save_model(fitted.estimator, registry / f"{options.name}-{version}", meta, model_card(meta),
+                        parts=fitted.parts(),
                         texts={LABELS_FILE: "".join(t.to_json() + "\n" for t in recipe.labels)})
     log(f"model written to {folder}; comparing it with {current.version} ...")
     new_model = Model(folder)
@@ -352,15 +384,15 @@ def _reason(failures: list[str], better: list[str], worse: list[str], splits: li
     return "no worse on the frozen benchmarks; better on your held-out labels: " + "; ".join(better)
 
 
-def _meta(current: Model, estimator, options: RetrainOptions, version: str, tables: Tables,
+def _meta(current: Model, fitted: Fitted, options: RetrainOptions, version: str, tables: Tables,
           inputs: dict[str, str], recipe: Recipe, label_files: dict[str, str]) -> dict:
-    return {
+    meta = {
         "name": options.name,
         "version": version,
         "seed": options.seed,
         "targets": list(TARGETS),
         "bands": current.meta.get("bands"),
-        "estimator": repr(estimator),
+        "estimator": repr(fitted.estimator),
         "rules": current.meta.get("rules"),
         "parent": current.version,
         "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
@@ -370,6 +402,9 @@ def _meta(current: Model, estimator, options: RetrainOptions, version: str, tabl
                    "grouped": sum(t.label.groups is not None for t in recipe.labels),
                    "weight": options.label_weight},
     }
+    if fitted.record is not None:
+        meta["group_confidence"] = fitted.record
+    return meta
 
 
 def _record(folder: Path, comparison: dict, figures: dict) -> None:

@@ -5,6 +5,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,10 @@ import pandas as pd
 from . import __version__, onet
 from .bands import BANDS, BAND_MEANING
 from .errors import Errors, ModelError
+from .group_confidence import LabelledPosting, fit_model_confidence
 from .group_inference import build_inferrer
 from .groups import GroupRules
-from .model_store import GROUPS_FILE, ONET_ATTRIBUTION, save_model
+from .model_store import GROUP_CONFIDENCE_FILE, GROUPS_FILE, ONET_ATTRIBUTION, save_model
 from .onet import Tables
 from .scorer import TARGETS, build_scorer
 from .prepare import prepare
@@ -93,6 +95,15 @@ def fit(tables: Tables, seed: int = SEED):
     return training_set(tables.occupations, SectionRules()).fit(tables.sentences, seed)
 
 
+def _confidence_line(meta: dict) -> str:
+    record = meta.get("group_confidence")
+    if not record:
+        return "A group's confidence combines its mentions by rule."
+    postings = ", ".join(f"{n} {source}" for source, n in record["postings"].items())
+    return (f"A group's confidence is learned (`group_confidence.pkl.gz`, logistic regression, C={record['C']:g}) "
+            f"from {record['examples']} candidate groups of labelled postings ({postings}).")
+
+
 def model_card(meta: dict) -> str:
     from .evaluate import format_metrics  # the card quotes the figures in the same layout
 
@@ -122,7 +133,8 @@ Scores a job posting 0-100 for how central serving people is to the role.
   the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
 - **Estimator**: {meta['estimator']}
 - **Customer groups**: rules `{meta['rules'].get('groups', 'none')}` (explicit mentions); groups a title
-  implies are inferred from the task statements of the O*NET occupations it matches (`groups.pkl.gz`).{retrained}
+  implies are inferred from the task statements of the O*NET occupations it matches (`groups.pkl.gz`).
+  {_confidence_line(meta)}{retrained}
 
 ## Bands
 {bands}
@@ -142,8 +154,13 @@ in real postings can move the score. English only.
 
 
 def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DEFAULT_NAME,
-          version: str | None = None, seed: int = SEED) -> Path:
-    """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder."""
+          version: str | None = None, seed: int = SEED, group_labels: Sequence[LabelledPosting] = (),
+          group_inputs: dict[str, str] | None = None) -> Path:
+    """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder.
+
+    ``group_labels`` (postings labelled with the groups they serve, such as the gold set's
+    development half) fit the model's group confidence; ``group_inputs`` are their files' hashes.
+    """
     version = version or next_version(out_root, name)
     if (out_root / f"{name}-{version}").exists():  # found now, not after the fit
         raise ModelError(Errors.E085.format(path=out_root / f"{name}-{version}"))
@@ -160,7 +177,11 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
         "rules": {"sections": SectionRules().version, "signals": estimator.pattern_version_,
                   "groups": group_rules.version},
         "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
-                     "inputs": inputs},
+                     "inputs": {**inputs, **(group_inputs or {})}},
     }
-    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta),
-                      parts={GROUPS_FILE: inferrer})
+    confidence, record = fit_model_confidence(estimator, meta, inferrer, group_labels)
+    parts = {GROUPS_FILE: inferrer}
+    if confidence is not None:
+        meta["group_confidence"] = record
+        parts[GROUP_CONFIDENCE_FILE] = confidence
+    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta), parts=parts)

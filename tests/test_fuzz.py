@@ -391,9 +391,10 @@ def test_model_score(model, text, title):
         for evidence in group.evidence:
             if evidence.start is not None:
                 assert_indexes_original(text, posting, evidence.unit, evidence.text, evidence.start, evidence.end)
-    # The batch path gives the same score.
+    # The batch path gives the same score and names the same groups.
     row = model.rows([posting])[0]
     assert row.cs_score == result.cs_score
+    assert row.groups == tuple(g.group for g in reported(result.groups))
 
 
 @budget("test_batch_rows")

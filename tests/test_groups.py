@@ -110,3 +110,24 @@ def test_bad_rules_file_is_a_clear_error(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DataError, match="customer_groups.v9.json.*shoppers"):
         GroupRules(path)
+
+
+@pytest.mark.parametrize("duty, absent", [
+    ("Work with clients on renewals. The candidate must have three years of experience.", "candidates"),
+    ("Keep records current in our customer relationship management (CRM) software.", "customers"),
+    ("Lead the crew with strong leadership and managerial skills.", "management"),
+    ("Present findings to technical and non-technical audiences.", "general_public"),
+    ("Write copy that resonates with our target audience.", "general_public"),
+])
+def test_v3_reads_these_as_naming_nobody_served(find, duty, absent):
+    assert absent not in find(f"Responsibilities\n- {duty}")
+
+
+def test_v3_customer_businesses_are_clients(find):
+    found = find("Responsibilities\n- Deliver vehicles to customer dealerships and businesses on time.", title="Driver")
+    assert "clients" in found and "customers" not in found
+
+
+def test_v2_rules_still_load_for_older_models():
+    assert GroupRules(resource("customer_groups.v2.json")).version == "customer_groups.v2"
+    assert GroupRules().version == "customer_groups.v3"
