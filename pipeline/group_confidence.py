@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from .errors import DataError, Errors, ModelError
 from .evaluate_groups import GOLD_FILE, set_metrics
 from .files import read_jsonl, sha256_file
-from .groups import REPORT_THRESHOLD, candidates, feature_names, named_explicitly, rule_confidence
+from .groups import REPORT_THRESHOLD, feature_names, named_explicitly, rule_confidence
 from .paths import labeled_file
 
 if TYPE_CHECKING:
@@ -117,11 +117,9 @@ class Examples:
 def examples(model: Model, postings: Sequence[LabelledPosting]) -> Examples:
     """The candidate groups of ``postings``. A labelled group the rules never find is no example:
     no confidence could name it."""
-    prepared = [model.prepare(p.text, p.title) for p in postings]
-    inferred = model.inferred_confidences(prepared)
+    found = model.candidates_many([model.prepare(p.text, p.title) for p in postings])
     rows, served, owner, names = [np.zeros((0, len(feature_names(model.group_rules))))], [], [], []
-    for k, (posting, label) in enumerate(zip(prepared, postings)):
-        groups, features = candidates(posting, model.group_rules, model.estimator.patterns_, inferred[k])
+    for k, ((groups, features), label) in enumerate(zip(found, postings)):
         rows.append(features)
         served += [g in label.groups for g in groups]
         owner += [k] * len(groups)
@@ -134,10 +132,10 @@ def fit_confidence(model: Model, postings: Sequence[LabelledPosting],
     """The fitted confidence model and its record for the model's metadata: what it was fitted
     on and (unless told not to) its leave-one-posting-out figures beside the rules' own confidence."""
     data = examples(model, postings)
-    if len(set(data.served[named_explicitly(data.features)].tolist())) < 2:
-        raise ModelError(Errors.E095.format(n=len(postings), sources=", ".join(sorted({p.source for p in postings}))))
-    fitted = fit_pipeline(data.features, data.served)
     sources = sorted({p.source for p in postings})
+    if len(set(data.served[named_explicitly(data.features)].tolist())) < 2:
+        raise ModelError(Errors.E095.format(n=len(postings), sources=", ".join(sources)))
+    fitted = fit_pipeline(data.features, data.served)
     record = {
         "features": feature_names(model.group_rules),
         "examples": int(len(data.served)), "served": int(data.served.sum()),

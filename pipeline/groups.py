@@ -418,10 +418,10 @@ def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
     ``scorer`` turns what the rules found into each group's confidence: a model's learned one
     (:mod:`pipeline.group_confidence`), else :func:`rule_confidence`.
     """
-    read = read_posting(posting, rules, signals)
-    explicit = _evidence(posting, *read)
+    units, texts, sections, found = read_posting(posting, rules, signals)
+    explicit = _evidence(posting, units, texts, sections, found)
     inferred = inferred or {}
-    groups, features = candidate_features(read[3], read[1], read[2], {g: e.confidence for g, e in inferred.items()},
+    groups, features = candidate_features(found, texts, sections, {g: e.confidence for g, e in inferred.items()},
                                           rules)
     confidences = (scorer or rule_confidence)(features).tolist() if groups else []
     out = []

@@ -167,10 +167,14 @@ class Model:
                                        self.group_scorer))
         return out
 
+    def candidates_many(self, postings: Sequence[PreparedPosting]) -> list[tuple[list[str], np.ndarray]]:
+        """For each posting, the groups it may serve and their features (what the confidence weighs)."""
+        return [candidates(p, self.group_rules, self.estimator.patterns_, implied)
+                for p, implied in zip(postings, self.inferred_confidences(postings))]
+
     def group_ids_many(self, postings: Sequence[PreparedPosting]) -> list[tuple[str, ...]]:
         """The groups each posting names (as ``reported(groups)`` would), all weighed at once."""
-        found = [candidates(p, self.group_rules, self.estimator.patterns_, implied)
-                 for p, implied in zip(postings, self.inferred_confidences(postings))]
+        found = self.candidates_many(postings)
         rows = [features for groups, features in found if groups]
         confidence = self.group_scorer(np.vstack(rows)) if rows else np.zeros(0)
         out, at = [], 0

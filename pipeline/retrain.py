@@ -25,12 +25,12 @@ from .group_inference import build_inferrer
 from .groups import reported
 from .errors import Errors, LabelError, ModelError
 from .labels import Label
-from .model_store import GROUP_CONFIDENCE_FILE, GROUPS_FILE, checked_file, save_model, write_json
+from .model_store import checked_file, save_model, write_json
 from .onet import Tables
 from .predict import Model
 from .registry import activate, pin_active
 from .scorer import TARGETS
-from .train import DEFAULT_NAME, SEED, TrainingSet, model_card, next_version, training_set
+from .train import DEFAULT_NAME, SEED, Fitted, TrainingSet, model_card, next_version, training_set
 
 LABELS_FILE = "labels.jsonl"
 COMPARISON_FILE = "comparison.json"
@@ -159,29 +159,10 @@ class Recipe:
         return estimator.predict([self.base.units[i] for i in test])
 
     def label_fold(self, train: Sequence[TrainedLabel], test: Sequence[TrainedLabel]) -> tuple[np.ndarray, list]:
-        return predict_labels(self.fit(None, list(train)).model(self.meta), [t.label for t in test])
-
-
-@dataclass(frozen=True)
-class Fitted:
-    """What :meth:`Recipe.fit` fits: the scorer, the group inferrer, the group confidence and its record."""
-
-    estimator: Any
-    inferrer: Any
-    confidence: Any
-    record: dict | None
-
-    def model(self, meta: dict) -> Model:
-        """The fitted parts as a model with the rules of ``meta`` (a label fold's candidate)."""
-        return Model.from_parts(self.estimator, {**meta, "group_confidence": self.record}, self.inferrer,
-                                self.confidence)
-
-    def parts(self) -> dict[str, Any]:
-        """The fitted objects a model folder stores beside the scorer."""
-        parts = {GROUPS_FILE: self.inferrer}
-        if self.confidence is not None:
-            parts[GROUP_CONFIDENCE_FILE] = self.confidence
-        return parts
+        fitted = self.fit(None, list(train))
+        candidate = Model.from_parts(fitted.estimator, {**self.meta, **fitted.meta_fields()}, fitted.inferrer,
+                                     fitted.confidence)
+        return predict_labels(candidate, [t.label for t in test])
 
 
 def predict_labels(model: Model, labels: Sequence[Label]) -> tuple[np.ndarray, list[set[str]]]:
@@ -386,7 +367,7 @@ def _reason(failures: list[str], better: list[str], worse: list[str], splits: li
 
 def _meta(current: Model, fitted: Fitted, options: RetrainOptions, version: str, tables: Tables,
           inputs: dict[str, str], recipe: Recipe, label_files: dict[str, str]) -> dict:
-    meta = {
+    return {
         "name": options.name,
         "version": version,
         "seed": options.seed,
@@ -401,10 +382,8 @@ def _meta(current: Model, fitted: Fitted, options: RetrainOptions, version: str,
                    "scored": sum(t.targets is not None for t in recipe.labels),
                    "grouped": sum(t.label.groups is not None for t in recipe.labels),
                    "weight": options.label_weight},
+        **fitted.meta_fields(),
     }
-    if fitted.record is not None:
-        meta["group_confidence"] = fitted.record
-    return meta
 
 
 def _record(folder: Path, comparison: dict, figures: dict) -> None:

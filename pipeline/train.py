@@ -5,7 +5,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,7 @@ def _confidence_line(meta: dict) -> str:
     if not record:
         return "A group's confidence combines its mentions by rule."
     postings = ", ".join(f"{n} {source}" for source, n in record["postings"].items())
-    return (f"A group's confidence is learned (`group_confidence.pkl.gz`, logistic regression, C={record['C']:g}) "
+    return (f"A group's confidence is learned (`{GROUP_CONFIDENCE_FILE}`, logistic regression, C={record['C']:g}) "
             f"from {record['examples']} candidate groups of labelled postings ({postings}).")
 
 
@@ -179,9 +179,28 @@ def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DE
         "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
                      "inputs": {**inputs, **(group_inputs or {})}},
     }
-    confidence, record = fit_model_confidence(estimator, meta, inferrer, group_labels)
-    parts = {GROUPS_FILE: inferrer}
-    if confidence is not None:
-        meta["group_confidence"] = record
-        parts[GROUP_CONFIDENCE_FILE] = confidence
-    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta), parts=parts)
+    fitted = Fitted(estimator, inferrer, *fit_model_confidence(estimator, meta, inferrer, group_labels))
+    meta.update(fitted.meta_fields())
+    return save_model(estimator, out_root / f"{name}-{version}", meta, model_card(meta), parts=fitted.parts())
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What a training run fits: the scorer, the group inferrer, the group confidence and its record
+    (``None`` for both when the model weighs its groups by rule)."""
+
+    estimator: Any
+    inferrer: Any
+    confidence: Any
+    record: dict | None
+
+    def meta_fields(self) -> dict[str, Any]:
+        """What the model's metadata says of the fitted parts beyond the scorer."""
+        return {"group_confidence": self.record} if self.record is not None else {}
+
+    def parts(self) -> dict[str, Any]:
+        """The fitted objects a model folder stores beside the scorer."""
+        parts = {GROUPS_FILE: self.inferrer}
+        if self.confidence is not None:
+            parts[GROUP_CONFIDENCE_FILE] = self.confidence
+        return parts

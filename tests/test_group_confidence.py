@@ -71,8 +71,8 @@ class _Rules:
     def prepare(self, text, title=None):
         return prepare(text, title, self.section_rules)
 
-    def inferred_confidences(self, postings):
-        return [{} for _ in postings]
+    def candidates_many(self, postings):
+        return [candidates(p, self.group_rules, self.estimator_patterns) for p in postings]
 
 
 TRAINING = [
