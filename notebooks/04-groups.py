@@ -20,10 +20,10 @@
 # posting names as served (**explicit**) and groups its title implies through the O*NET
 # occupations it matches (**inferred**, `pipeline/group_inference.py`). Since servicelens-0.1.4 a
 # group's confidence is learned from what the rules found (`pipeline/group_confidence.py`, fitted
-# on the gold set's `dev` half); a group is reported when it reaches `REPORT_THRESHOLD`. This
+# on the gold set's `dev` postings); a group is reported when it reaches `REPORT_THRESHOLD`. This
 # notebook compares the reported groups with the hand-labelled gold set
-# (`data/labeled/gold_groups.jsonl`, a `dev` half the rules were developed on and a held-back
-# `test` half) and then looks at the real dev postings (128 of them are labelled in
+# (`data/labeled/gold_groups.jsonl`: `dev` postings the rules were developed on, in two batches, the
+# second written for 108 other occupations since servicelens-0.1.5, and a held-back `test` half) and then looks at the real dev postings (128 of them are labelled in
 # `data/labeled/postings_dev_groups.jsonl`; `servicelens evaluate` reports them).
 
 # %%
@@ -82,7 +82,7 @@ print(pd.DataFrame(report["test"]["per_group"]).T.round(2))
 # is a hit (diagonal); a gold group that was missed is paired with each group the posting got
 # wrongly (off-diagonal), or with `(none)` when nothing wrong was reported in its place; a wrongly
 # reported group with no missed gold group beside it is paired with `(none)` as the gold group.
-# Both halves of the gold set are counted (56-57 postings each are too few to split).
+# Every gold posting is counted, both splits (the 56 test postings alone are too few).
 
 # %%
 pairs = Counter()

@@ -31,12 +31,18 @@ def set_metrics(pairs: Iterable[tuple[set[str], set[str]]]) -> dict:
 
 
 def gold_report(predict: Callable[[str, str], Sequence[str]], gold: list[dict]) -> dict:
-    """Metrics per split of the gold set; ``predict(text, title)`` returns the reported group ids."""
+    """Metrics per split of the gold set, and per batch of a split written in several ("dev, batch
+    2": postings the rules had not seen when that batch was added); ``predict(text, title)`` returns
+    the reported group ids."""
+    named = [set(predict(row["text"], row["title"])) for row in gold]
     out = {}
     for split in sorted({row["split"] for row in gold}):
-        rows = [row for row in gold if row["split"] == split]
-        out[split] = set_metrics((set(predict(r["text"], r["title"])), set(r["groups"])) for r in rows)
-        out[split]["postings"] = len(rows)
+        batches = sorted({row.get("batch", 1) for row in gold if row["split"] == split})
+        parts = [(split, lambda row: True)] + ([(f"{split}, batch {b}", lambda row, b=b: row.get("batch", 1) == b)
+                                                for b in batches] if len(batches) > 1 else [])
+        for name, keep in parts:
+            pairs = [(got, set(row["groups"])) for got, row in zip(named, gold) if row["split"] == split and keep(row)]
+            out[name] = {**set_metrics(pairs), "postings": len(pairs)}
     return out
 
 
@@ -73,7 +79,7 @@ def format_groups(metrics: dict) -> list[str]:
     sets += [("labelled real postings", split, block) for split, block in metrics.get("groups_real", {}).items()]
     for name, split, block in sets:
         micro = block["micro"]
-        lines.append(f"Customer groups, {name}, {split} half ({block['postings']} postings): micro "
+        lines.append(f"Customer groups, {name}, {split} ({block['postings']} postings): micro "
                      f"P {micro['precision']:.2f} R {micro['recall']:.2f} F1 {micro['f1']:.2f}")
         lines.append("  " + ", ".join(f"{g} {v['precision']:.2f}/{v['recall']:.2f}" for g, v in block["per_group"].items())
                      + "  (P/R)")

@@ -5,8 +5,9 @@ they serve.
 The rules find every group a posting names near a served cue; whether the role really serves it
 is a matter of degree the rules weigh badly alone: a group the duties keep returning to is served,
 a project manager named once in a carpenter's duties is not. ``servicelens train`` fits it on the
-gold set's development half; the real development postings labelled by people who never saw the
-rules (``postings_dev_groups.jsonl``) are the check it was chosen on, and both test halves stay unseen.
+gold set's development postings (both batches); the real development postings labelled by people
+who never saw the rules (``postings_dev_groups.jsonl``) are a check it was chosen on, and both test
+halves stay unseen.
 """
 from __future__ import annotations
 

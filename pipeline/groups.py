@@ -1,7 +1,7 @@
 """Customer groups: who a role serves, found in the words of the posting (explicit) or inferred from
 the O*NET occupations its title matches (see :mod:`pipeline.group_inference`).
 
-The taxonomy and the rules are a versioned data file (``resources/customer_groups.v3.json``; a
+The taxonomy and the rules are a versioned data file (``resources/customer_groups.v4.json``; a
 model keeps the version it was trained with): the terms that name each group, phrases that name
 people who are not being served, the cues that show a group is being served, and context rules
 that re-map a term ("visitors" to a hotel are guests, to a park the public). Plain functions over
@@ -21,7 +21,7 @@ from .errors import DataError
 from .prepare import PreparedPosting
 from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 
-DEFAULT_GROUPS = "customer_groups.v3.json"
+DEFAULT_GROUPS = "customer_groups.v4.json"
 IGNORE = ""  # the "group" of a phrase that names people who are not being served
 #: Confidence of one mention, by where it stands and whether the unit shows it is being served.
 MENTION_CONFIDENCE = {("duties", True): 0.9, ("duties", False): 0.45,

@@ -128,6 +128,40 @@ def test_v3_customer_businesses_are_clients(find):
     assert "clients" in found and "customers" not in found
 
 
-def test_v2_rules_still_load_for_older_models():
+def test_older_rules_still_load_for_older_models():
     assert GroupRules(resource("customer_groups.v2.json")).version == "customer_groups.v2"
-    assert GroupRules().version == "customer_groups.v3"
+    assert GroupRules(resource("customer_groups.v3.json")).version == "customer_groups.v3"
+    assert GroupRules().version == "customer_groups.v4"
+
+
+@pytest.mark.parametrize("text, title, present, absent", [
+    ("Duties\n- Teach and supervise radiology residents and medical students at the workstation.",
+     "Diagnostic Radiologist", "students", "residents_tenants"),
+    ("Duties\n- Work closely with the customer's maintenance planners to schedule repairs at customer plants.",
+     "Field Service Technician", "clients", "customers"),
+    ("Duties\n- Represent low-income tenants facing eviction and advise tenant associations.",
+     "Clinical Fellow", "clients", "residents_tenants"),
+    ("Duties\n- Prepare bench memoranda for the judge and assist the court with research.",
+     "Judicial Law Clerk", "internal_teams", "regulators_government"),
+    ("Duties\n- Greet each salon guest, shampoo and rinse, and explain the products the guest's stylist recommends.",
+     "Shampoo Assistant", "customers", "guests"),
+    ("Duties\n- Help clients with bathing and dressing and provide companionship to our clients.",
+     "Home Care Aide", "clients", "patients"),
+])
+def test_v4_resolutions(find, text, title, present, absent):
+    found = find(text, title=title)
+    assert present in found and absent not in found
+
+
+@pytest.mark.parametrize("text, title, absent", [
+    ("Duties\n- Adjust line speed to reach the thickness on the job traveler and read job travelers.",
+     "Powder Coat Operator", "guests"),
+    ("Duties\n- Report material needs and damaged tools to the crew lead before the end of the shift.",
+     "Drywall Taper", "internal_teams"),
+    ("Duties\n- Plan promotions with the Consumer Lending and Card Services teams for our members.",
+     "Advertising Manager", "customers"),
+    ("Duties\n- Teach English to adults who are working full time and raising families.",
+     "ESL Instructor", "parents_families"),
+])
+def test_v4_names_nobody_served(find, text, title, absent):
+    assert absent not in find(text, title=title)

@@ -33,6 +33,19 @@ def test_gold_set_is_well_formed():
     assert len({r["id"] for r in rows}) == len(rows)
     for row in rows:
         assert set(row["groups"]) <= ids, row["id"]
+        assert set(row.get("second_label", [])) <= ids, row["id"]
+    # The split was made once, in batch 1; later batches only add development postings.
+    assert {r["split"] for r in rows if r.get("batch", 1) > 1} == {"dev"}
+
+
+def test_gold_report_breaks_a_split_down_by_batch():
+    gold = [{"text": "a", "title": "t", "groups": ["patients"], "split": "dev", "batch": 1},
+            {"text": "b", "title": "t", "groups": ["students"], "split": "dev", "batch": 2},
+            {"text": "c", "title": "t", "groups": ["students"], "split": "test", "batch": 1}]
+    report = gold_report(lambda text, title: ["students"], gold)
+    assert list(report) == ["dev", "dev, batch 1", "dev, batch 2", "test"]
+    assert report["dev"]["postings"] == 2 and report["dev, batch 2"]["micro"]["f1"] == 1.0
+    assert report["dev, batch 1"]["micro"]["precision"] == 0.0
 
 
 def test_seed_jobs_find_every_group_the_essays_name(shipped_model):
@@ -51,7 +64,7 @@ def test_seed_jobs_find_every_group_the_essays_name(shipped_model):
     assert not missing
 
 
-@pytest.mark.parametrize("split, floor", [("dev", 0.85), ("test", 0.65)])
+@pytest.mark.parametrize("split, floor", [("dev", 0.75), ("test", 0.65)])
 def test_gold_micro_f1_does_not_regress(shipped_model, split, floor):
     """A guard against regressions, not the target: the figures are reported by `servicelens evaluate`."""
     report = gold_report(lambda text, title: named_groups(shipped_model, text, title), read_jsonl(GOLD))
