@@ -34,15 +34,18 @@ def gold_report(predict: Callable[[str, str], Sequence[str]], gold: list[dict]) 
     """Metrics per split of the gold set, and per batch of a split written in several ("dev, batch
     2": postings the rules had not seen when that batch was added); ``predict(text, title)`` returns
     the reported group ids."""
-    named = [set(predict(row["text"], row["title"])) for row in gold]
+    def block(pairs: list) -> dict:
+        return {**set_metrics((got, set(row["groups"])) for got, row in pairs), "postings": len(pairs)}
+
+    named = [(set(predict(row["text"], row["title"])), row) for row in gold]
     out = {}
     for split in sorted({row["split"] for row in gold}):
-        batches = sorted({row.get("batch", 1) for row in gold if row["split"] == split})
-        parts = [(split, lambda row: True)] + ([(f"{split}, batch {b}", lambda row, b=b: row.get("batch", 1) == b)
-                                                for b in batches] if len(batches) > 1 else [])
-        for name, keep in parts:
-            pairs = [(got, set(row["groups"])) for got, row in zip(named, gold) if row["split"] == split and keep(row)]
-            out[name] = {**set_metrics(pairs), "postings": len(pairs)}
+        rows = [(got, row) for got, row in named if row["split"] == split]
+        out[split] = block(rows)
+        batches = sorted({row.get("batch", 1) for _, row in rows})
+        if len(batches) > 1:
+            for b in batches:
+                out[f"{split}, batch {b}"] = block([(got, row) for got, row in rows if row.get("batch", 1) == b])
     return out
 
 

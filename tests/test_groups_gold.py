@@ -64,7 +64,7 @@ def test_seed_jobs_find_every_group_the_essays_name(shipped_model):
     assert not missing
 
 
-@pytest.mark.parametrize("split, floor", [("dev", 0.75), ("test", 0.65)])
+@pytest.mark.parametrize("split, floor", [("dev, batch 1", 0.85), ("dev", 0.75), ("test", 0.65)])
 def test_gold_micro_f1_does_not_regress(shipped_model, split, floor):
     """A guard against regressions, not the target: the figures are reported by `servicelens evaluate`."""
     report = gold_report(lambda text, title: named_groups(shipped_model, text, title), read_jsonl(GOLD))
