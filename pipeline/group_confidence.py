@@ -48,11 +48,13 @@ class LabelledPosting:
     groups: frozenset[str]
     source: str  # which labelled set it came from
     split: str  # dev | test
+    batch: int = 1  # labelled sets grow in batches (see data/labeled/README.md)
 
 
 def gold_postings(path: Path, split: str | None = "dev") -> list[LabelledPosting]:
     """The hand-written gold postings of one half (``None``: both)."""
-    return [LabelledPosting(row["text"], row["title"], frozenset(row["groups"]), GOLD_SOURCE, row["split"])
+    return [LabelledPosting(row["text"], row["title"], frozenset(row["groups"]), GOLD_SOURCE, row["split"],
+                            row.get("batch", 1))
             for row in read_jsonl(path) if split in (None, row["split"])]
 
 
@@ -68,7 +70,7 @@ def real_postings(path: Path, postings: pd.DataFrame, split: str | None = "dev")
             raise DataError(Errors.E098.format(path=path, line=line, job_id=row["job_id"]))
         posting = by_id.loc[row["job_id"]]
         out.append(LabelledPosting(posting["description"], posting["title"], frozenset(row["groups"]),
-                                   REAL_SOURCE, row["split"]))
+                                   REAL_SOURCE, row["split"], row.get("batch", 1)))
     return out
 
 

@@ -29,6 +29,15 @@ _SENTENCE_END = re.compile(
     r")"
 )
 # A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
+# Scraped text where a list lost its line breaks and its marks too: "excellent communication
+# skillsAbility to lift", "Job DescriptionThis role". A capital starting a word glued to the end of
+# an all-lowercase word, or to a heading word, starts a unit; product names ("PowerPoint",
+# "JavaScript", "iPhone") are left whole. Like _SENTENCE_END, the pattern starts with its class.
+_GLUED_CAPITAL = re.compile(r"[A-Z](?<=[a-z][A-Z])(?=[a-z])")
+_WORD_BEFORE = re.compile(r"[A-Za-z]+\Z")
+_GLUED_HEADINGS = frozenset({"Description", "Qualifications", "Requirements", "Responsibilities", "Summary",
+                             "Overview", "Benefits", "Duties", "Skills", "Education", "Experience", "Preferred",
+                             "Compensation", "Role", "Position", "Opportunity", "Us", "Perks", "Schedule"})
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|Inc|Ltd|Co|Corp|No|Jr|Sr|Prof)|\b[A-Za-z])$")
 _MAX_UNIT_CHARS = 1000
 
@@ -53,11 +62,25 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if _ALNUM.search(text, start, end) else None
 
 
+def _glued_words(text: str) -> list[tuple[int, int, bool]]:
+    """Where a word glued to the one before starts a unit (as ``_SENTENCE_END``'s "glued" ends)."""
+    out = []
+    for m in _GLUED_CAPITAL.finditer(text):
+        at = m.start()
+        word = _WORD_BEFORE.search(text, max(0, at - 40), at)
+        if word and ((len(word.group()) > 2 and word.group().islower()) or word.group() in _GLUED_HEADINGS):
+            out.append((at, at, True))
+    return out
+
+
 def unit_bounds(text: str) -> list[tuple[int, int]]:
     """Character spans ``[start, end)`` of the units of ``text``, in order, without bullet markers."""
     # The text is scanned once for sentence ends and inline bullets; each line takes those that lie
     # wholly inside its body (after its bullet marker), as if the line were scanned on its own.
     ends = [(m.start(), m.end(), m.lastgroup == "glued") for m in _SENTENCE_END.finditer(text)]
+    glued = _glued_words(text)
+    if glued:
+        ends = sorted(ends + glued)
     bullets = [m.span() for m in _INLINE_BULLET.finditer(text)]
     spans: list[tuple[int, int]] = []
     line_start = e = b = 0
@@ -78,8 +101,9 @@ def unit_bounds(text: str) -> list[tuple[int, int]]:
             e += 1
         if any(start < body_start < end for start, end, _ in found):  # "1.. 'Dr." : scan the body alone
             segment = text[body_start:line_end]
-            found = [(body_start + m.start(), body_start + m.end(), m.lastgroup == "glued")
-                     for m in _SENTENCE_END.finditer(segment)]
+            found = sorted([(body_start + m.start(), body_start + m.end(), m.lastgroup == "glued")
+                            for m in _SENTENCE_END.finditer(segment)]
+                           + [(body_start + at, body_start + at, True) for at, _, _ in _glued_words(segment)])
         for start, end, glued in found:
             # A look-behind ("plans;Drafting") needs a character of the body before the mark.
             if start < body_start or (start == body_start and (glued or text[start] == ";")):

@@ -5,8 +5,10 @@ import pytest
 
 from pipeline.evaluate_groups import GOLD_FILE, gold_report, named_groups
 from pipeline.files import read_jsonl
+from pipeline.group_confidence import REAL_GROUPS_FILE
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "labeled" / GOLD_FILE
+REAL = GOLD.with_name(REAL_GROUPS_FILE)
 #: The groups the essays in ../shared/seeds name for their jobs (gold occupation -> groups).
 ESSAY_GROUPS = {
     "loan officer": {"clients", "internal_teams"},
@@ -35,6 +37,20 @@ def test_gold_set_is_well_formed():
         assert set(row["groups"]) <= ids, row["id"]
         assert set(row.get("second_label", [])) <= ids, row["id"]
     # The split was made once, in batch 1; later batches only add development postings.
+    assert {r["split"] for r in rows if r.get("batch", 1) > 1} == {"dev"}
+
+
+def test_real_posting_labels_are_well_formed():
+    from pipeline.groups import GroupRules
+
+    rows = read_jsonl(REAL)
+    ids = set(GroupRules().groups)
+    assert len({r["job_id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert set(row["groups"]) | set(row.get("second_label", [])) <= ids, row["job_id"]
+    # Halves by job function, so similar jobs never sit on both sides; later batches add dev postings.
+    functions = {split: {r["function"] for r in rows if r["split"] == split} for split in ("dev", "test")}
+    assert functions["dev"] and functions["test"] and not functions["dev"] & functions["test"]
     assert {r["split"] for r in rows if r.get("batch", 1) > 1} == {"dev"}
 
 

@@ -28,6 +28,16 @@ def test_scraped_lists_that_lost_their_line_breaks():
     assert units(text) == ["Qualifications:", "Juris Doctor degree;", "Licensed in New York.", "Strong writing skills"]
 
 
+def test_scraped_lists_that_lost_their_marks_too():
+    # A capital glued to a lowercase word or a heading starts a unit; product names stay whole.
+    text = "Job DescriptionThis role pays vendors on timeManage contracts Strong skillsAbility to lift"
+    assert units(text) == ["Job Description", "This role pays vendors on time", "Manage contracts Strong skills",
+                           "Ability to lift"]
+    assert units("About UsWe are a bank.") == ["About Us", "We are a bank."]
+    for name in ("PowerPoint", "JavaScript", "iPhone", "eBay", "QuickBooks", "LinkedIn", "macOS", "DevOps"):
+        assert units(f"Use {name} daily.") == [f"Use {name} daily."]
+
+
 def test_inline_bullets_split():
     assert units("Skills: • Excel • Word") == ["Skills:", "Excel", "Word"]
 
