@@ -38,11 +38,17 @@ GROUPS_ATTR = "customer_groups"
 
 
 def _unit_spans(doc: Doc) -> list[Span]:
-    """Units as token spans (expanded to token edges; a unit inside the previous one's tokens is dropped)."""
+    """Units as token spans, expanded to token edges. A unit that starts inside the previous one's
+    last token ("skillsAbility to lift": spaCy keeps the glued word one token) joins it, so no text
+    is left out of the units."""
     spans: list[Span] = []
     for start, end in unit_bounds(doc.text):
         span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None and len(span) and not (spans and span.start < spans[-1].end):
+        if span is None or not len(span):
+            continue
+        if spans and span.start < spans[-1].end:
+            spans[-1] = doc[spans[-1].start:max(spans[-1].end, span.end)]
+        else:
             spans.append(span)
     return spans
 

@@ -28,7 +28,6 @@ _SENTENCE_END = re.compile(
     r"|(?<=[a-z)];)(?=\s*[A-Z])"
     r")"
 )
-# A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
 # Scraped text where a list lost its line breaks and its marks too: "excellent communication
 # skillsAbility to lift", "Job DescriptionThis role". A capital starting a word glued to the end of
 # an all-lowercase word, or to a heading word, starts a unit; product names ("PowerPoint",
@@ -38,6 +37,7 @@ _WORD_BEFORE = re.compile(r"[A-Za-z]+\Z")
 _GLUED_HEADINGS = frozenset({"Description", "Qualifications", "Requirements", "Responsibilities", "Summary",
                              "Overview", "Benefits", "Duties", "Skills", "Education", "Experience", "Preferred",
                              "Compensation", "Role", "Position", "Opportunity", "Us", "Perks", "Schedule"})
+# A full stop after these is not a sentence end ("Dr. Smith", "e.g. Excel", "U.S. Bank").
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|Inc|Ltd|Co|Corp|No|Jr|Sr|Prof)|\b[A-Za-z])$")
 _MAX_UNIT_CHARS = 1000
 

@@ -59,3 +59,13 @@ def test_groups_after_signals_reuse_the_result(shipped_model_dir):
 
     doc = build_nlp(str(shipped_model_dir))(POSTING)
     assert doc._.customer_groups == doc._.servicelens.groups
+
+
+def test_segmenter_leaves_no_text_out_of_the_units():
+    # spaCy keeps a glued word ("skillsAbility") one token, so a unit starting inside it joins the one before.
+    nlp = spacy.blank("en")
+    nlp.add_pipe("servicelens_segmenter")
+    text = "Job DescriptionThis role pays vendors on timeManage contracts Strong skillsAbility to lift"
+    doc = nlp(text)
+    covered = "".join(span.text for span in doc.spans["units"])
+    assert [c for c in covered if c.isalnum()] == [c for c in text if c.isalnum()]
