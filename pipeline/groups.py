@@ -344,7 +344,7 @@ def candidate_features(found: Sequence[Found], texts: Sequence[str], sections: S
     tally: dict[str, _Tally] = {}
     for f in found:
         t = tally.get(f.group) or tally.setdefault(f.group, _Tally())  # (setdefault alone builds a _Tally per mention)
-        t.add(f, sections[f.unit] != "title", texts[f.unit][f.mention.start:f.mention.end].lower())
+        t.add(f, texts[f.unit][f.mention.start:f.mention.end].lower())
     groups = sorted(set(tally) | {g for g, c in inferred.items() if c > 0})
     ids = rules.group_index
     if not groups:
@@ -379,7 +379,7 @@ class _Tally:
         self.units: set[int] = set()
         self.terms: set[str] = set()
 
-    def add(self, f: Found, in_body: bool, term: str) -> None:
+    def add(self, f: Found, term: str) -> None:
         slot = self._SLOT.get((f.section, f.served))
         if slot is not None:
             self.counts[slot] += 1
@@ -388,7 +388,7 @@ class _Tally:
         self.strongest = max(self.strongest, confidence)
         self.missing *= 1.0 - confidence
         self.n += 1
-        if in_body:
+        if f.section != "title":
             self.units.add(f.unit)
         self.terms.add(term)
 
