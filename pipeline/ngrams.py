@@ -46,6 +46,11 @@ class SharedVocabulary:
                   n_rows: Sequence[int]) -> list[sp.csr_matrix]:
         """One TF-IDF matrix per vectorizer for texts ``docs``: ``rows[k]`` maps each doc to its
         row of vectorizer ``k``'s ``n_rows[k]``-row matrix (docs may share a row; -1 skips one)."""
+        return [tfidf(v, c) for v, c in zip(self.vectorizers, self.counts(docs, rows, n_rows))]
+
+    def counts(self, docs: Sequence[str], rows: Sequence[np.ndarray],
+               n_rows: Sequence[int]) -> list[sp.csr_matrix]:
+        """``transform`` before the weighting: raw term counts, duplicates summed, indices sorted."""
         tokens = [_TOKEN.findall(doc.lower()) for doc in docs]
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         get = self.token_ids.get
@@ -66,7 +71,8 @@ class SharedVocabulary:
             keep = (columns >= 0) & (term_rows >= 0)
             counts = sp.csr_matrix((np.ones(int(keep.sum())), (term_rows[keep], columns[keep])),
                                    shape=(n_rows[k], len(vectorizer.vocabulary_)))
-            out.append(tfidf(vectorizer, counts))
+            counts.sum_duplicates()
+            out.append(counts)
         return out
 
 

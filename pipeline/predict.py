@@ -19,9 +19,8 @@ from .model_store import GROUP_CONFIDENCE_FILE, GROUPS_FILE, has_part, load_esti
 from .paths import resource
 from .prepare import PreparedPosting, prepare
 from .registry import resolve_model
-from .scorer import NEGATION_POINTS
+from .scorer import Contributions
 from .sections import SectionRules
-from .signals import NEGATION, weight
 
 TOP_SIGNALS = 5
 #: Phrases a batch row names in ``top_signals``.
@@ -131,12 +130,12 @@ class Model:
         if not posting.bounds and not posting.title:
             raise InputError(Errors.E008.format(path=source or "<text>"))
         units = posting.scorer_units()
-        base, contributions, evidence = self.estimator.explain(units)
-        raw = base + contributions.sum(axis=0)
-        scores = np.clip(raw, 0.0, 100.0)
-        signals = self._signals(posting, contributions[:, 0], evidence)
+        parts = self.estimator.contributions([units])
+        base = parts.predicted[0] - parts.title[0] - parts.units.sum(axis=0)
+        scores = np.clip(parts.predicted[0], 0.0, 100.0)
+        signals = self._signals(posting, self._signal_points([units], parts))
         cs = round(float(scores[0]), 1)
-        title_points = round(float(contributions[0, 0]), 2)
+        title_points = round(float(parts.title[0, 0]), 2)
         # Clipping at 0 or 100 is reported as part of `other`, so the parts still add up.
         other = cs - round(float(base[0]), 2) - title_points - sum(s.contribution for s in signals)
         return Result(cs_score=cs, band=band(cs), external=round(float(scores[1]), 1),
@@ -183,23 +182,28 @@ class Model:
             at += len(groups)
         return out
 
-    def _signals(self, posting: PreparedPosting, unit_points: np.ndarray, evidence) -> list[Signal]:
-        """Share each scored unit's contribution among its signals (by their weight)."""
+    @staticmethod
+    def _signal_points(units: Sequence[Sequence[str]], parts: Contributions) -> list[tuple[int, Any, float]]:
+        """Each signal of the postings' scored units, as (unit row of ``parts``, match, points): a
+        unit's contribution shared among its signals by their confidence."""
+        found = []
+        for k, text in enumerate(u for posting in units for u in posting[1:]):
+            matches = unit_matches(parts.evidence, k, len(text))
+            total = sum(m.confidence for m in matches) or 1.0
+            found += [(k, m, float(parts.units[k, 0]) * m.confidence / total) for m in matches]
+        return found
+
+    def _signals(self, posting: PreparedPosting, found: list[tuple[int, Any, float]]) -> list[Signal]:
+        """The signals of one posting (``_signal_points``), strongest first."""
         signals: list[Signal] = []
-        for k, unit in enumerate(posting.scored):
-            points = float(unit_points[k + 1])
-            s0, _ = posting.bounds[unit]
-            found = [(m, m.confidence) for m in unit_matches(evidence, k, posting.bounds[unit][1] - s0)]
-            if not found:
-                continue
-            total = sum(w for _, w in found) or 1.0
-            for match, w in found:
-                start, end = posting.clean.original_span(s0 + match.start, s0 + match.end)
-                signals.append(Signal(
-                    text=posting.clean.text[s0 + match.start:s0 + match.end], start=start, end=end, unit=unit,
-                    section=posting.sections[unit].section, category=match.category, polarity=match.polarity,
-                    confidence=round(match.confidence, 3), contribution=round(points * w / total, 2),
-                    source=match.source))
+        for k, match, points in found:
+            unit = posting.scored[k]
+            s0 = posting.bounds[unit][0]
+            start, end = posting.clean.original_span(s0 + match.start, s0 + match.end)
+            signals.append(Signal(
+                text=posting.clean.text[s0 + match.start:s0 + match.end], start=start, end=end, unit=unit,
+                section=posting.sections[unit].section, category=match.category, polarity=match.polarity,
+                confidence=round(match.confidence, 3), contribution=round(points, 2), source=match.source))
         return sorted(signals, key=lambda s: -abs(s.contribution))
 
     def score_table(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
@@ -214,20 +218,15 @@ class Model:
     def rows(self, postings: Sequence[PreparedPosting]) -> list[RowScore]:
         """Batch rows for many prepared postings at once: scores, named groups, top phrases.
 
-        Phrases are ranked by the points their evidence adds (``PostingScorer.signal_points``);
-        ``score`` splits a single posting's score exactly, which costs far more per posting.
+        A row's phrases are the signals ``score`` reports for the posting, strongest first.
         """
         units = [p.scorer_units() for p in postings]
-        predicted, evidence = self.estimator.predict_evidence(units)
-        scores = np.clip(predicted, 0.0, 100.0)
-        points = self.estimator.signal_points(units)
+        parts = self.estimator.contributions(units)
+        scores = np.clip(parts.predicted, 0.0, 100.0)
         phrases: list[list[tuple[float, str]]] = [[] for _ in postings]
-        unit_texts = (u for posting in units for u in posting[1:])
-        for owner, text, matches in zip(evidence.owners, unit_texts, evidence.matches):
-            for m in matches:
-                value = -NEGATION_POINTS if m.category == NEGATION \
-                    else weight(m) * points[owner, CATEGORIES.index(m.category)]
-                phrases[owner].append((value, text[m.start:m.end]))
+        unit_texts = [u for posting in units for u in posting[1:]]
+        for k, match, points in self._signal_points(units, parts):
+            phrases[parts.evidence.owners[k]].append((round(points, 2), unit_texts[k][match.start:match.end]))
         out = []
         for k, groups in enumerate(self.group_ids_many(postings)):
             cs = round(float(scores[k, 0]), 1)

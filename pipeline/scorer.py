@@ -17,9 +17,11 @@ contribution per unit (``explain``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -28,7 +30,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
 from .categories import CATEGORIES, EXTERNAL_CATEGORIES, GWA_CATEGORY
-from .ngrams import SharedVocabulary
+from .ngrams import SharedVocabulary, tfidf
 from .signals import NEGATION, SignalPatterns, weight
 
 if TYPE_CHECKING:  # pandas is needed to train, not to score
@@ -150,8 +152,9 @@ class PostingScorer(BaseEstimator, RegressorMixin):
                         evidence[k, j] = 0.0
         return UnitEvidence(owners, evidence, negations, matches)
 
-    def _word_features(self, X, text, sentence) -> tuple:
-        """TF-IDF of each posting (text model) and of each unit (sentence model), analysed once."""
+    def _word_features(self, X, text, sentence) -> tuple[sp.csr_matrix, sp.csr_matrix, _TextTerms]:
+        """TF-IDF of each posting (text model) and of each unit (sentence model), analysed once;
+        with the text model's terms of each unit, so its prediction can be shared out among them."""
         fitted = text is getattr(self, "text_model_", None)  # else one fold's parts while fitting
         shared = getattr(self, "_shared", None) if fitted else None
         if shared is None:
@@ -159,22 +162,27 @@ class PostingScorer(BaseEstimator, RegressorMixin):
             if fitted:  # the fitted parts merge their vocabularies once
                 self._shared = shared
         docs = [unit for posting in X for unit in posting]
-        sizes = np.fromiter(map(len, X), dtype=np.int64, count=len(X))
-        is_title = np.zeros(len(docs), dtype=bool)
-        is_title[np.cumsum(sizes)[sizes > 0] - sizes[sizes > 0]] = True  # each posting's first unit
-        posting_rows = np.repeat(np.arange(len(X)), sizes)
+        is_title = _title_rows(X)
+        posting_rows = np.repeat(np.arange(len(X)), [len(p) for p in X])
         unit_rows = np.where(is_title, -1, np.cumsum(~is_title) - 1)  # the title is no sentence-model unit
         n_units = int(len(docs) - is_title.sum())
-        return shared.transform(docs, [posting_rows, unit_rows], [len(X), n_units])
+        unit_counts, sentence_counts = shared.counts(docs, [np.arange(len(docs)), unit_rows], [len(docs), n_units])
+        to_postings = sp.csr_matrix((np.ones(len(docs)), (posting_rows, np.arange(len(docs)))),
+                                    shape=(len(X), len(docs)))
+        posting_counts = to_postings @ unit_counts
+        posting_counts.sum_duplicates()
+        text_X = tfidf(text.named_steps["tfidf"], posting_counts)
+        terms = _TextTerms(unit_counts, posting_counts, text_X, posting_rows)
+        return text_X, tfidf(sentence.named_steps["tfidf"], sentence_counts), terms
 
     @staticmethod
     def _unit_scale(X) -> np.ndarray:
         """Evidence is summed over units and divided by sqrt(#units): long postings are not louder."""
         return 1.0 / np.sqrt(np.maximum([len(p) - 1 for p in X], 1))
 
-    def _features(self, X, parts) -> tuple[np.ndarray, UnitEvidence]:
+    def _features(self, X, parts) -> tuple[np.ndarray, UnitEvidence, _TextTerms]:
         text, title, sentence = parts
-        text_X, sentence_X = self._word_features(X, text, sentence)
+        text_X, sentence_X, terms = self._word_features(X, text, sentence)
         ev = self.unit_evidence(X, sentence, sentence_X)
         summed = np.zeros((len(X), len(CATEGORIES)))
         np.add.at(summed, ev.owners, ev.evidence)
@@ -185,7 +193,7 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         title_pred = title.predict(list(titles))[where.reshape(-1)]
         title_pred = title_pred * has_title[:, None]
         features = np.hstack([text.named_steps["ridge"].predict(text_X), title_pred, has_title[:, None], summed])
-        return features, ev
+        return features, ev, terms
 
     # -- sklearn API -------------------------------------------------------------------------
     def fit(self, X: Sequence[Sequence[str]], y, *, groups, sentences: pd.DataFrame, titles=None, codes=None,
@@ -225,12 +233,15 @@ class PostingScorer(BaseEstimator, RegressorMixin):
 
     def predict_evidence(self, X: Sequence[Sequence[str]]) -> tuple[np.ndarray, UnitEvidence]:
         """``predict`` plus the unit evidence behind it (for reporting signals of many postings)."""
-        features, ev = self._features(X, self._parts())
-        penalty = np.zeros(len(X))
+        features, ev, _ = self._features(X, self._parts())
+        return self._predict_features(features, ev), ev
+
+    def _predict_features(self, features: np.ndarray, ev: UnitEvidence) -> np.ndarray:
+        penalty = np.zeros(len(features))
         np.add.at(penalty, ev.owners, ev.negations)
         pred = self.final_.predict(features)
         pred[:, :2] -= NEGATION_POINTS * np.minimum(penalty, 2)[:, None]
-        return pred, ev
+        return pred
 
     @staticmethod
     def stacked_feature_names() -> list[str]:
@@ -238,63 +249,88 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return ([f"text model: {t}" for t in TARGETS] + [f"title model: {t}" for t in TARGETS] + ["has title"]
                 + list(CATEGORIES))
 
-    def signal_points(self, X: Sequence[Sequence[str]]) -> np.ndarray:
-        """Points one full-weight signal of each category adds to each posting's ``cs_score``
-        (postings x categories): the final model's weight on the category's evidence, scaled by
-        the posting's length like the feature itself. Ranks phrase signals without ``explain``."""
-        n_targets = np.atleast_2d(self.final_.coef_).shape[0]
-        weights = np.atleast_2d(self.final_.coef_)[0, 2 * n_targets + 1:]
-        return self._unit_scale(X)[:, None] * weights[None, :]
+    def contributions(self, X: Sequence[Sequence[str]]) -> Contributions:
+        """Predictions of many postings, each split into what its title and each unit add.
+
+        Every feature is a sum over units, so a posting's prediction is a base value plus its title's
+        and its units' contributions: the text model's prediction is shared out among the units that
+        hold its terms, the evidence goes to its unit, a negation to the unit that states it.
+        """
+        X = [list(p) for p in X]
+        features, ev, terms = self._features(X, self._parts())
+        coef = np.atleast_2d(self.final_.coef_)  # targets x features
+        n_targets = coef.shape[0]
+        is_title = _title_rows(X)
+        # Text part: each unit's terms' share of the text model's (linear) prediction.
+        per_unit = terms.shares(np.atleast_2d(self.text_model_.named_steps["ridge"].coef_)) @ coef[:, :n_targets].T
+        # Title part: all on the title (a title-less posting has the title features at 0).
+        title_block = slice(n_targets, 2 * n_targets + 1)
+        title = per_unit[is_title] + (features[:, title_block] - self.feature_means_[title_block]) @ coef[:, title_block].T
+        # Evidence part: per unit, scaled like the feature; a negation on the unit that states it.
+        scale = self._unit_scale(X)[ev.owners]
+        units = per_unit[~is_title] + (ev.evidence * scale[:, None]) @ coef[:, 2 * n_targets + 1:].T
+        said = _cumsum_by(ev.negations, ev.owners)  # negations up to and including each unit
+        units[:, :2] -= NEGATION_POINTS * (np.minimum(said, 2) - np.minimum(said - ev.negations, 2))[:, None]
+        return Contributions(self._predict_features(features, ev), title, units, ev)
 
     def explain(self, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray, UnitEvidence]:
         """Base (targets,) and contributions (units x targets) adding up to the prediction.
 
         ``units[0]`` is the title ("" when unknown); row 0 of the contributions belongs to it.
         """
-        X = [list(units)]
-        features, ev = self._features(X, self._parts())
-        coef = np.atleast_2d(self.final_.coef_)  # targets x features
-        n_targets = coef.shape[0]
-        contributions = np.zeros((len(units), n_targets))
-        # Text part: each unit gets its terms' share of the text model's (linear) prediction.
-        text_pipe = self.text_model_
-        text_terms = self._term_contributions(text_pipe, units)  # units x targets (text model)
-        text_coef = coef[:, :n_targets]  # final weights on the text predictions
-        contributions += text_terms @ text_coef.T
-        # Title part: all on the title unit (a title-less posting has the title feature at 0).
-        title_block = slice(n_targets, 2 * n_targets + 1)
-        contributions[0] += (features[0, title_block] - self.feature_means_[title_block]) @ coef[:, title_block].T
-        # Evidence part: per unit, scaled like the feature.
-        scale = self._unit_scale(X)[0]
-        ev_block = slice(2 * n_targets + 1, None)
-        contributions[1:] += (ev.evidence * scale) @ coef[:, ev_block].T
-        contributions[1:, :2] -= NEGATION_POINTS * np.minimum(np.cumsum(ev.negations), 2)[:, None] \
-            - NEGATION_POINTS * np.minimum(np.cumsum(ev.negations) - ev.negations, 2)[:, None]
-        prediction = self.final_.predict(features)[0]
-        prediction[:2] -= NEGATION_POINTS * min(ev.negations.sum(), 2)
-        base = prediction - contributions.sum(axis=0)
-        return base, contributions, ev
+        parts = self.contributions([units])
+        contributions = np.vstack([parts.title, parts.units])
+        return parts.predicted[0] - contributions.sum(axis=0), contributions, parts.evidence
 
-    @staticmethod
-    def _term_contributions(text_pipe: Pipeline, units: Sequence[str]) -> np.ndarray:
-        """Split the text model's prediction minus its intercept over the units that hold the terms."""
-        vectorizer, ridge = text_pipe.named_steps["tfidf"], text_pipe.named_steps["ridge"]
-        doc = vectorizer.transform([_join(units)]).tocsr()
-        value = dict(zip(doc.indices.tolist(), doc.data.tolist()))  # term -> tf-idf weight
-        coef = np.atleast_2d(ridge.coef_)
-        analyzer = vectorizer.build_analyzer()  # UnitNgrams: terms stay inside their unit
-        vocab = vectorizer.vocabulary_
-        unit_terms = [[vocab[t] for t in analyzer(u) if t in vocab] if u else [] for u in units]
-        totals: dict[int, int] = {}
-        for terms in unit_terms:
-            for t in terms:
-                totals[t] = totals.get(t, 0) + 1
-        out = np.zeros((len(units), coef.shape[0]))
-        for i, terms in enumerate(unit_terms):
-            if terms:
-                share = np.array([value[t] / totals[t] for t in terms])
-                out[i] = coef[:, terms] @ share
-        return out
+
+@dataclass(frozen=True)
+class Contributions:
+    """``PostingScorer.contributions``: what each posting's title and scored units add (points)."""
+
+    predicted: np.ndarray  # postings x targets
+    title: np.ndarray  # postings x targets
+    units: np.ndarray  # scored units of all postings x targets, rows as ``evidence.owners``
+    evidence: UnitEvidence
+
+
+@dataclass(frozen=True)
+class _TextTerms:
+    """The text model's terms: counted per unit (docs x terms) and per posting, and weighed."""
+
+    unit_counts: sp.csr_matrix
+    posting_counts: sp.csr_matrix  # canonical; ``weighted`` holds the same entries in the same order
+    weighted: sp.csr_matrix
+    posting_rows: np.ndarray  # posting of each unit
+
+    def shares(self, coef: np.ndarray) -> np.ndarray:
+        """Each unit's share (units x targets) of ``weighted @ coef.T``: every occurrence of a term
+        in a posting gets an equal part of the term's weight there."""
+        if not self.unit_counts.nnz:
+            return np.zeros((self.unit_counts.shape[0], coef.shape[0]))
+        n_terms = self.posting_counts.shape[1]
+        posting = self.posting_counts.tocoo()
+        keys = posting.row.astype(np.int64) * n_terms + posting.col  # sorted: the matrix is canonical
+        per_occurrence = self.weighted.data / self.posting_counts.data
+        units = self.unit_counts.tocoo()
+        at = np.searchsorted(keys, self.posting_rows[units.row] * n_terms + units.col)
+        split = sp.csr_matrix((units.data * per_occurrence[at], (units.row, units.col)), shape=units.shape)
+        return np.asarray(split @ coef.T)
+
+
+def _title_rows(X: Sequence[Sequence[str]]) -> np.ndarray:
+    """Which of the postings' units, all in a row, is a title (each posting's first)."""
+    sizes = np.fromiter(map(len, X), dtype=np.int64, count=len(X))
+    is_title = np.zeros(int(sizes.sum()), dtype=bool)
+    is_title[(np.cumsum(sizes) - sizes)[sizes > 0]] = True
+    return is_title
+
+
+def _cumsum_by(values: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Running sums of ``values`` restarting at each new owner (owners come in blocks)."""
+    total = np.cumsum(values)
+    starts = np.r_[True, owners[1:] != owners[:-1]] if len(owners) else np.zeros(0, dtype=bool)
+    before = (total - values)[starts]
+    return total - np.repeat(before, np.diff(np.r_[np.flatnonzero(starts), len(owners)]))
 
 
 def build_scorer(**params) -> PostingScorer:

@@ -21,7 +21,9 @@ from pipeline.batch import BatchOptions, predict_table
 from pipeline.batch_report import summarise_table, write_report
 from pipeline.columns import detect_columns
 from pipeline.errors import InputError, Warnings
+from pipeline.predict import _top_phrases
 from pipeline.read_tables import open_table
+from pipeline.score_chunks import SEPARATOR
 from pipeline.write_tables import ADDED_COLUMNS, neutralise
 from tests.conftest import ROOT
 
@@ -98,7 +100,9 @@ def test_scores_match_the_python_api(tmp_path, shipped_model_dir, shipped_model)
     result = shipped_model.score(ROWS[0]["Job Description"], title=ROWS[0]["Job Title"])
     assert float(table["cs_score"][0]) == result.cs_score
     assert table["customer_groups"][0].split(";")[0] == "customers"
-    assert "Greet customers" in table["top_signals"][0]
+    # The row's phrases are the posting's strongest signals, and "Greet customers" adds points.
+    assert table["top_signals"][0] == SEPARATOR.join(_top_phrases([(s.contribution, s.text) for s in result.signals]))
+    assert table["top_signals"][0].startswith("Greet customers") and "(−)" not in table["top_signals"][0]
     assert table["error"][3] == Warnings.W009  # title only: scored on the title alone
     assert table["cs_score"][3] != ""
 

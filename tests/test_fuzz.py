@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from pipeline.clean import clean_text, strip_html
 from pipeline.errors import InputError
 from pipeline.groups import GroupRules, customer_groups, group_ids, reported
+from pipeline.predict import _top_phrases
 from pipeline.prepare import prepare
 from pipeline.sections import SECTIONS, SectionRules, label_sections
 from pipeline.segment import _BULLET, unit_bounds
@@ -395,6 +396,7 @@ def test_model_score(model, text, title):
     row = model.rows([posting])[0]
     assert row.cs_score == result.cs_score
     assert row.groups == tuple(g.group for g in reported(result.groups))
+    assert row.signals == _top_phrases([(s.contribution, s.text) for s in result.signals])
 
 
 @budget("test_batch_rows")

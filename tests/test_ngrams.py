@@ -18,7 +18,7 @@ POSTINGS = [
 def test_shared_vocabulary_matches_sklearn(shipped_model):
     scorer = shipped_model.estimator
     text, sentence = scorer.text_model_.named_steps["tfidf"], scorer.sentence_model_.named_steps["tfidf"]
-    text_X, sentence_X = scorer._word_features(POSTINGS, scorer.text_model_, scorer.sentence_model_)
+    text_X, sentence_X, _ = scorer._word_features(POSTINGS, scorer.text_model_, scorer.sentence_model_)
     np.testing.assert_allclose(text_X.toarray(), text.transform([_join(p) for p in POSTINGS]).toarray(), atol=1e-12)
     units = [u for p in POSTINGS for u in p[1:]]
     np.testing.assert_allclose(sentence_X.toarray(), sentence.transform(units).toarray(), atol=1e-12)
