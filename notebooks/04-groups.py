@@ -23,7 +23,7 @@
 # on the gold set's `dev` postings); a group is reported when it reaches `REPORT_THRESHOLD`. This
 # notebook compares the reported groups with the hand-labelled gold set
 # (`data/labeled/gold_groups.jsonl`: `dev` postings the rules were developed on, in two batches, the
-# second written for 108 other occupations since servicelens-0.1.5, and a held-back `test` half) and then looks at the real dev postings (288 of them are labelled in
+# second written for 108 other occupations since servicelens-0.1.5, and a held-back `test` half) and then looks at the real dev postings (349 of them are labelled in
 # `data/labeled/postings_dev_groups.jsonl`; `servicelens evaluate` reports them).
 
 # %%

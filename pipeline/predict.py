@@ -186,11 +186,16 @@ class Model:
     def _signal_points(units: Sequence[Sequence[str]], parts: Contributions) -> list[tuple[int, Any, float]]:
         """Each signal of the postings' scored units, as (unit row of ``parts``, match, points): a
         unit's contribution shared among its signals by their confidence."""
+        ev = parts.evidence
+        texts = [u for posting in units for u in posting[1:]]
+        points = parts.units[:, 0].tolist()
+        # Only units with a pattern match or a confident category have signals (most have none).
+        marked = (ev.evidence >= MODEL_SIGNAL_MIN).any(axis=1)
         found = []
-        for k, text in enumerate(u for posting in units for u in posting[1:]):
-            matches = unit_matches(parts.evidence, k, len(text))
+        for k in np.flatnonzero(marked | np.fromiter(map(bool, ev.matches), dtype=bool, count=len(texts))).tolist():
+            matches = unit_matches(ev, k, len(texts[k]))
             total = sum(m.confidence for m in matches) or 1.0
-            found += [(k, m, float(parts.units[k, 0]) * m.confidence / total) for m in matches]
+            found += [(k, m, points[k] * m.confidence / total) for m in matches]
         return found
 
     def _signals(self, posting: PreparedPosting, found: list[tuple[int, Any, float]]) -> list[Signal]:

@@ -2,7 +2,7 @@
 
 Headings switch the current section ("What you'll do", "About us", "Why join"); units under no
 heading are classified on their own words; legal (EEO) text is recognised wherever it stands.
-The rules are a versioned data file (``resources/sections.v2.json``; a model keeps the version it
+The rules are a versioned data file (``resources/sections.v3.json``; a model keeps the version it
 was trained with), editable without code.
 
 Two rules hold whatever the file says. A logistics heading that shares its line with its value
@@ -21,7 +21,7 @@ from .rules import RuleFile, Units, compile_rule, haystack, rule_set
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
 SCORED_SECTIONS = frozenset({"title", "duties", "requirements"})
-DEFAULT_RULES = "sections.v2.json"
+DEFAULT_RULES = "sections.v3.json"
 #: Sections a heading opens only for its own line.
 _LINE_SECTIONS = frozenset({"other"})
 _HEADING_MAX_WORDS = 9

@@ -10,8 +10,9 @@ import re
 
 # A bullet marker at the start of a line: -, *, •, numbered "1." / "1)" / "(a)" / "a."
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪◦●○■□➢►▶✓✔→–—+]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z][.)](?=\s))[ \t]*")
-# Bullets glued into one line ("Skills: • Excel • Word") also separate units.
-_INLINE_BULLET = re.compile(r"\s[•·▪◦●■➢►▶✓✔]\s")
+# Bullets glued into one line ("Skills: • Excel • Word", or scraped "tasks• Input bills") also
+# separate units.
+_INLINE_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔](?=\s)")
 _LEAD_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔]\s")  # such a bullet opening a piece
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 # Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
@@ -93,7 +94,7 @@ def unit_bounds(text: str) -> list[tuple[int, int]]:
         while b < len(bullets) and bullets[b][0] < line_end:
             start, end = bullets[b]
             if start >= body_start and end <= line_end:
-                cuts.append(start + 1)
+                cuts.append(start)
             b += 1
         found = []
         while e < len(ends) and ends[e][0] < line_end:

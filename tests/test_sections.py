@@ -41,6 +41,9 @@ def test_headed_posting(rules):
     ("Responsibilities will include:", "duties"), ("Qualifications", "requirements"),
     ("What we're looking for:", "requirements"), ("About the company", "about"), ("Why join us?", "about"),
     ("Benefits", "benefits"), ("What we offer", "benefits"), ("Equal Opportunity Statement", "legal"),
+    ("Duties and Responsibilities include, but not limited to:", "duties"),
+    ("Essential functions of the job include:", "duties"), ("Responsibilities and Duties", "duties"),
+    ("Qualifications include, but are not limited to, the following:", "requirements"),
 ])
 def test_heading_variants(rules, heading, section):
     assert rules.heading_section(heading.rstrip(":")) == section

@@ -40,6 +40,10 @@ def test_scraped_lists_that_lost_their_marks_too():
 
 def test_inline_bullets_split():
     assert units("Skills: • Excel • Word") == ["Skills:", "Excel", "Word"]
+    # Scraped lists glue the bullet to the line before it.
+    assert units("Job Responsibilities• Input bills• Support office staff.· File records") == [
+        "Job Responsibilities", "Input bills", "Support office staff.", "File records"]
+    assert units("Col·laborar amb l·l") == ["Col·laborar amb l·l"]  # a middle dot inside a word
 
 
 def test_offsets_index_the_text_and_units_do_not_overlap():
