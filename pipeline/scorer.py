@@ -256,6 +256,8 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         and its units' contributions: the text model's prediction is shared out among the units that
         hold its terms, the evidence goes to its unit, a negation to the unit that states it.
         """
+        if not all(len(p) for p in X):  # a posting is at least its title slot ("" when unknown)
+            X = [p if len(p) else [""] for p in X]
         features, ev, terms = self._features(X, self._parts())
         coef = np.atleast_2d(self.final_.coef_)  # targets x features
         n_targets = coef.shape[0]

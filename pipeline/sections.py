@@ -26,6 +26,10 @@ DEFAULT_RULES = "sections.v3.json"
 _LINE_SECTIONS = frozenset({"other"})
 _HEADING_MAX_WORDS = 9
 _WORDS = re.compile(r"[^\W_](?:.*[^\W_])?", re.S)  # from the first to the last letter or digit
+# "Essential duties include, but are not limited to, the following": the tail says nothing of the
+# section, and would make the heading too long to be read as one.
+_HEADING_TAIL = re.compile(r",?\s+(?:but|and)\s+(?:are\s+|is\s+)?not\s+limited\s+to(?:,?\s+the\s+following)?$",
+                           re.I)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class SectionRules(RuleFile):
         if len(text.split()) > 2 * _HEADING_MAX_WORDS:  # most units are sentences: no need to look further
             return None
         words = _WORDS.search(text)
-        words = words.group(0) if words else ""
+        words = _HEADING_TAIL.sub("", words.group(0)) if words else ""
         if not words or len(words.split()) > _HEADING_MAX_WORDS:
             return None
         found = self.headings.Match(haystack(words))

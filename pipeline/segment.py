@@ -10,10 +10,11 @@ import re
 
 # A bullet marker at the start of a line: -, *, •, numbered "1." / "1)" / "(a)" / "a."
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪◦●○■□➢►▶✓✔→–—+]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z][.)](?=\s))[ \t]*")
-# Bullets glued into one line ("Skills: • Excel • Word", or scraped "tasks• Input bills") also
-# separate units.
-_INLINE_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔](?=\s)")
-_LEAD_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔]\s")  # such a bullet opening a piece
+# Bullets inside a line ("Skills: • Excel • Word") also separate units. Scraped lists glue a bullet
+# to the text before it ("tasks• Input bills", "procedures.· File records"); marks that also occur
+# inside text ("Ms· Smith", "555·123", "Excel✔") count glued only after a sentence mark.
+_INLINE_BULLET = re.compile(r"(?:(?<=\s)[•·▪◦●■➢►▶✓✔]|[•▪●■➢►▶]|(?<=[.;:!?])[·◦✓✔])[•·▪◦●■➢►▶✓✔]*(?=[ \t])")
+_LEAD_BULLET = re.compile(r"[•·▪◦●■➢►▶✓✔]+\s")  # such a bullet opening a piece
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 # Sentence end: . ! ? (optionally closing quote/bracket) then space and a capital, digit or quote;
 # also scraped text where a list lost its line breaks: "law school.Licensed", "Qualifications:Juris", "plans;Drafting".

@@ -44,6 +44,8 @@ def test_headed_posting(rules):
     ("Duties and Responsibilities include, but not limited to:", "duties"),
     ("Essential functions of the job include:", "duties"), ("Responsibilities and Duties", "duties"),
     ("Qualifications include, but are not limited to, the following:", "requirements"),
+    ("Essential functions of the position include, but are not limited to:", "duties"),
+    ("Essential Duties and Responsibilities include, but are not limited to, the following:", "duties"),
 ])
 def test_heading_variants(rules, heading, section):
     assert rules.heading_section(heading.rstrip(":")) == section

@@ -44,6 +44,10 @@ def test_inline_bullets_split():
     assert units("Job Responsibilities• Input bills• Support office staff.· File records") == [
         "Job Responsibilities", "Input bills", "Support office staff.", "File records"]
     assert units("Col·laborar amb l·l") == ["Col·laborar amb l·l"]  # a middle dot inside a word
+    for text in ("Good at Excel✔ and Word", "Ms· Smith will train you", "Call 555·123· 4567"):
+        assert units(text) == [text]
+    assert units("Skills:•• Excel") == ["Skills:", "Excel"]
+    assert units("Excel ✓\nWord ✓") == ["Excel ✓", "Word ✓"]
 
 
 def test_offsets_index_the_text_and_units_do_not_overlap():
