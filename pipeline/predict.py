@@ -131,9 +131,9 @@ class Model:
             raise InputError(Errors.E008.format(path=source or "<text>"))
         units = posting.scorer_units()
         parts = self.estimator.contributions([units])
-        base = parts.predicted[0] - parts.title[0] - parts.units.sum(axis=0)
+        base = parts.base()[0]
         scores = np.clip(parts.predicted[0], 0.0, 100.0)
-        signals = self._signals(posting, self._signal_points([units], parts))
+        signals = self._signals(posting, self._signal_points(units[1:], parts))
         cs = round(float(scores[0]), 1)
         title_points = round(float(parts.title[0, 0]), 2)
         # Clipping at 0 or 100 is reported as part of `other`, so the parts still add up.
@@ -183,11 +183,10 @@ class Model:
         return out
 
     @staticmethod
-    def _signal_points(units: Sequence[Sequence[str]], parts: Contributions) -> list[tuple[int, Any, float]]:
-        """Each signal of the postings' scored units, as (unit row of ``parts``, match, points): a
-        unit's contribution shared among its signals by their confidence."""
+    def _signal_points(texts: Sequence[str], parts: Contributions) -> list[tuple[int, Any, float]]:
+        """Each signal of the postings' scored units (``texts``, all in a row, as ``parts.units``), as
+        (unit row, match, points): a unit's contribution shared among its signals by their confidence."""
         ev = parts.evidence
-        texts = [u for posting in units for u in posting[1:]]
         points = parts.units[:, 0].tolist()
         # Only units with a pattern match or a confident category have signals (most have none).
         marked = (ev.evidence >= MODEL_SIGNAL_MIN).any(axis=1)
@@ -230,7 +229,7 @@ class Model:
         scores = np.clip(parts.predicted, 0.0, 100.0)
         phrases: list[list[tuple[float, str]]] = [[] for _ in postings]
         unit_texts = [u for posting in units for u in posting[1:]]
-        for k, match, points in self._signal_points(units, parts):
+        for k, match, points in self._signal_points(unit_texts, parts):
             phrases[parts.evidence.owners[k]].append((round(points, 2), unit_texts[k][match.start:match.end]))
         out = []
         for k, groups in enumerate(self.group_ids_many(postings)):

@@ -229,12 +229,8 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         return self.text_model_, self.title_model_, self.sentence_model_
 
     def predict(self, X: Sequence[Sequence[str]]) -> np.ndarray:
-        return self.predict_evidence(X)[0]
-
-    def predict_evidence(self, X: Sequence[Sequence[str]]) -> tuple[np.ndarray, UnitEvidence]:
-        """``predict`` plus the unit evidence behind it (for reporting signals of many postings)."""
         features, ev, _ = self._features(X, self._parts())
-        return self._predict_features(features, ev), ev
+        return self._predict_features(features, ev)
 
     def _predict_features(self, features: np.ndarray, ev: UnitEvidence) -> np.ndarray:
         penalty = np.zeros(len(features))
@@ -280,8 +276,7 @@ class PostingScorer(BaseEstimator, RegressorMixin):
         ``units[0]`` is the title ("" when unknown); row 0 of the contributions belongs to it.
         """
         parts = self.contributions([units])
-        contributions = np.vstack([parts.title, parts.units])
-        return parts.predicted[0] - contributions.sum(axis=0), contributions, parts.evidence
+        return parts.base()[0], np.vstack([parts.title, parts.units]), parts.evidence
 
 
 @dataclass(frozen=True)
@@ -292,6 +287,12 @@ class Contributions:
     title: np.ndarray  # postings x targets
     units: np.ndarray  # scored units of all postings x targets, rows as ``evidence.owners``
     evidence: UnitEvidence
+
+    def base(self) -> np.ndarray:
+        """What each posting's prediction is before its title and units (postings x targets)."""
+        base = self.predicted - self.title
+        np.subtract.at(base, self.evidence.owners, self.units)
+        return base
 
 
 @dataclass(frozen=True)
