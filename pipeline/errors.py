@@ -103,6 +103,7 @@ class Errors:
             "fits it again (pass --labeled-dir with the folder that holds it)")
     E098 = ("{path}: line {line}: job_id {job_id} is not among the dev postings; is the postings folder the one "
             "these labels were made on?")
+    E099 = "{path}: line {line}: {field} is {value!r}; expected one of {expected}"
 
 
 class Warnings:

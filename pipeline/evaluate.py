@@ -18,6 +18,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
 from .evaluate_groups import format_groups
+from .evaluate_mentions import format_mentions
 from .scorer import TARGETS
 
 N_FOLDS = 5
@@ -147,6 +148,7 @@ def format_metrics(metrics: dict) -> str:
         top = list(dev["mean_by_function"].items())
         lines.append("  mean score by function: " + ", ".join(f"{k} {v['mean']:.0f} (n={v['n']})" for k, v in top))
     lines.extend(format_groups(metrics))
+    lines.extend(format_mentions(metrics.get("groups_mentions")))
     user = metrics.get("user_heldout")
     if user:
         said = {"score_error": "score error {:.1f} points", "band_accuracy": "band accuracy {:.0%}",

@@ -7,6 +7,7 @@ from sklearn.base import clone
 
 from .evaluate import baselines, dev_postings_report, onet_heldout
 from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, named_groups
+from .evaluate_mentions import MENTIONS_FILE, mention_report, read_mention_labels
 from .group_confidence import REAL_GROUPS_FILE, real_postings
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
 from .groups import REPORT_THRESHOLD
@@ -64,8 +65,23 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         if real:
             metrics["groups_real"] = gold_report(lambda text, title: named_groups(model, text, title),
                                                  [vars(p) for p in real])
+    mentions = labeled_file(labeled_dir, MENTIONS_FILE)
+    if mentions:
+        metrics["groups_mentions"] = mention_report(model, labelled_texts(labeled_dir, dev),
+                                                    read_mention_labels(mentions, model.group_rules.groups))
     record_metrics(Path(folder), metrics)
     return metrics
+
+
+def labelled_texts(labeled_dir: Path, dev=None) -> dict:
+    """The text and title of every posting a labelled file may name: gold postings by ``("gold", id)``,
+    dev postings (when there) by ``("postings_dev", job_id)``."""
+    gold = labeled_file(labeled_dir, GOLD_FILE)
+    texts = {("gold", row["id"]): (row["text"], row["title"]) for row in read_jsonl(gold)} if gold else {}
+    if dev is not None:
+        texts.update({("postings_dev", j): (text, title)
+                      for j, text, title in zip(dev["job_id"].tolist(), dev["description"], dev["title"])})
+    return texts
 
 
 def record_metrics(folder: Path, metrics: dict, **meta_fields) -> None:

@@ -229,6 +229,13 @@ def read_posting(posting: PreparedPosting, rules: GroupRules,
     return units, texts, sections, list(scan(texts, sections, posting.title, rules, signals))
 
 
+def mention_evidence(posting: PreparedPosting, rules: GroupRules, signals=None) -> dict[str, list[Evidence]]:
+    """Every served mention of each group the posting names, as evidence (all of them, in text order;
+    :func:`customer_groups` keeps the strongest few)."""
+    units, texts, sections, found = read_posting(posting, rules, signals)
+    return _evidence(posting, units, texts, sections, found)
+
+
 def group_ids(posting: PreparedPosting, rules: GroupRules, signals=None, inferred: dict[str, float] | None = None,
               scorer: Scorer | None = None) -> tuple[str, ...]:
     """The ids ``reported(customer_groups(...))`` names, by confidence, without gathering the

@@ -23,6 +23,7 @@ FIGURES = {
     "03-real-postings.py": ["03-scores-by-function.png", "03-vs-onet.png", "03-largest-misses.png"],
     "04-groups.py": ["04-group-confusion.png", "04-explicit-vs-inferred.png"],
     "05-ceiling.py": ["05-ceiling.png"],
+    "06-group-mentions.py": ["06-group-mentions.png"],
 }
 MAX_FIGURE_BYTES = 150_000
 HEADER = "# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n"
