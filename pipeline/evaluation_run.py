@@ -7,10 +7,11 @@ from sklearn.base import clone
 
 from .evaluate import baselines, dev_postings_report, onet_heldout
 from .evaluate_groups import GOLD_FILE, dev_groups_report, gold_report, named_groups
-from .evaluate_mentions import MENTIONS_FILE, mention_report, read_mention_labels
+from .evaluate_mentions import MENTIONS_FILE, labelled_texts, mention_report, read_mention_labels
 from .group_confidence import REAL_GROUPS_FILE, real_postings
 from .evaluate_signals import CHALLENGE_FILE, challenge_set, sentence_level
 from .groups import REPORT_THRESHOLD
+from .errors import DataError, Errors
 from .files import read_jsonl, write_text_atomic
 from .model_store import CARD_FILE, META_FILE, read_meta, write_json
 from .onet import read_tables
@@ -67,21 +68,17 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
                                                  [vars(p) for p in real])
     mentions = labeled_file(labeled_dir, MENTIONS_FILE)
     if mentions:
-        metrics["groups_mentions"] = mention_report(model, labelled_texts(labeled_dir, dev),
-                                                    read_mention_labels(mentions, model.group_rules.groups))
+        gold = labeled_file(labeled_dir, GOLD_FILE)
+        texts = labelled_texts(read_jsonl(gold) if gold else [], dev)
+        labels = read_mention_labels(mentions, model.group_rules.groups)
+        if dev is not None:  # a postings folder these labels were not made on fails here, not silently
+            line, row = next(((n, r) for n, r in enumerate(labels, 1) if r.posting not in texts
+                              and r.source == "postings_dev"), (0, None))
+            if row is not None:
+                raise DataError(Errors.E098.format(path=mentions, line=line, job_id=row.id))
+        metrics["groups_mentions"] = mention_report(model, texts, labels)
     record_metrics(Path(folder), metrics)
     return metrics
-
-
-def labelled_texts(labeled_dir: Path, dev=None) -> dict:
-    """The text and title of every posting a labelled file may name: gold postings by ``("gold", id)``,
-    dev postings (when there) by ``("postings_dev", job_id)``."""
-    gold = labeled_file(labeled_dir, GOLD_FILE)
-    texts = {("gold", row["id"]): (row["text"], row["title"]) for row in read_jsonl(gold)} if gold else {}
-    if dev is not None:
-        texts.update({("postings_dev", j): (text, title)
-                      for j, text, title in zip(dev["job_id"].tolist(), dev["description"], dev["title"])})
-    return texts
 
 
 def record_metrics(folder: Path, metrics: dict, **meta_fields) -> None:

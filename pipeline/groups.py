@@ -200,19 +200,27 @@ def _words(terms: Sequence[str], source: str):
         raise DataError(f"{source}: invalid group terms: {exc}") from exc
 
 
-def _evidence(posting: PreparedPosting, units: list[int], texts: list[str], sections: list[str],
-              found: list[Found]) -> dict[str, list[Evidence]]:
-    """Each group's mentions as evidence, with offsets into the posting's text as given."""
-    evidence: dict[str, list[Evidence]] = {}
+def found_evidence(posting: PreparedPosting, units: list[int], texts: list[str],
+                   found: Sequence[Found]) -> list[Evidence]:
+    """Each mention :func:`read_posting` found, as evidence (offsets into the posting's text as
+    given), in the same order."""
+    out = []
     for f in found:
         i = units[f.unit] if f.unit < len(units) else None
         start = end = None
         if i is not None:
             s0 = posting.bounds[i][0]
             start, end = posting.clean.original_span(s0 + f.mention.start, s0 + f.mention.end)
-        evidence.setdefault(f.group, []).append(Evidence(texts[f.unit][f.mention.start:f.mention.end], start, end,
-                                                         i, f.section, round(f.confidence, 3)))
-    return evidence
+        out.append(Evidence(texts[f.unit][f.mention.start:f.mention.end], start, end, i, f.section,
+                            round(f.confidence, 3)))
+    return out
+
+
+def _by_group(found: Sequence[Found], evidence: Sequence[Evidence]) -> dict[str, list[Evidence]]:
+    grouped: dict[str, list[Evidence]] = {}
+    for f, e in zip(found, evidence):
+        grouped.setdefault(f.group, []).append(e)
+    return grouped
 
 
 def read_posting(posting: PreparedPosting, rules: GroupRules,
@@ -232,8 +240,8 @@ def read_posting(posting: PreparedPosting, rules: GroupRules,
 def mention_evidence(posting: PreparedPosting, rules: GroupRules, signals=None) -> dict[str, list[Evidence]]:
     """Every served mention of each group the posting names, as evidence (all of them, in text order;
     :func:`customer_groups` keeps the strongest few)."""
-    units, texts, sections, found = read_posting(posting, rules, signals)
-    return _evidence(posting, units, texts, sections, found)
+    units, texts, _, found = read_posting(posting, rules, signals)
+    return _by_group(found, found_evidence(posting, units, texts, found))
 
 
 def group_ids(posting: PreparedPosting, rules: GroupRules, signals=None, inferred: dict[str, float] | None = None,
@@ -426,7 +434,7 @@ def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
     (:mod:`pipeline.group_confidence`), else :func:`rule_confidence`.
     """
     units, texts, sections, found = read_posting(posting, rules, signals)
-    explicit = _evidence(posting, units, texts, sections, found)
+    explicit = _by_group(found, found_evidence(posting, units, texts, found))
     inferred = inferred or {}
     groups, features = candidate_features(found, texts, sections, {g: e.confidence for g, e in inferred.items()},
                                           rules)
