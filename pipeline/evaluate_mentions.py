@@ -39,6 +39,11 @@ class MentionLabel:
     def posting(self) -> tuple[str, str]:
         return self.source, self.id
 
+    @property
+    def starts(self) -> tuple[int | None, ...]:
+        """Where its mentions start, as the model's evidence gives them (None: a title given apart)."""
+        return tuple(start for start, _ in self.spans) or (None,)
+
 
 def read_mention_labels(path: Path, groups: Iterable[str]) -> list[MentionLabel]:
     """The labelled mentions in ``path``, checked against the taxonomy's ``groups``."""
@@ -69,7 +74,7 @@ def read_mention_labels(path: Path, groups: Iterable[str]) -> list[MentionLabel]
 def label_index(labels: Iterable[MentionLabel]) -> dict[tuple, MentionLabel]:
     """Each label by ``(source, id, group, start)`` of each of its mentions (``start`` None: a title
     given apart from the text), as the model's evidence is matched to it."""
-    return {(*row.posting, row.group, start): row for row in labels for start, _ in row.spans or [(None, None)]}
+    return {(*row.posting, row.group, start): row for row in labels for start in row.starts}
 
 
 def labelled_texts(gold_rows: Iterable[dict], dev=None) -> dict[tuple[str, str], tuple[str, str | None]]:
@@ -101,7 +106,7 @@ def labelled_confidences(model, texts: Mapping[tuple[str, str], tuple[str, str |
                 at[(group, e.start)] = max(at.get((group, e.start), 0.0), e.confidence)
         for row in rows:
             checked.append(row)
-            confidence.append(max(at.get((row.group, start), 0.0) for start, _ in row.spans or [(None, None)]))
+            confidence.append(max(at.get((row.group, start), 0.0) for start in row.starts))
     return checked, np.array(confidence)
 
 

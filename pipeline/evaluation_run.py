@@ -71,10 +71,8 @@ def evaluate_model(folder: Path, labeled_dir: Path, postings_dir: Path | None) -
         gold = labeled_file(labeled_dir, GOLD_FILE)
         texts = labelled_texts(read_jsonl(gold) if gold else [], dev)
         labels = read_mention_labels(mentions, model.group_rules.groups)
-        if dev is not None:  # a postings folder these labels were not made on fails here, not silently
-            line, row = next(((n, r) for n, r in enumerate(labels, 1) if r.posting not in texts
-                              and r.source == "postings_dev"), (0, None))
-            if row is not None:
+        for line, row in enumerate(labels, 1):  # a postings folder these labels were not made on fails here
+            if dev is not None and row.source == "postings_dev" and row.posting not in texts:
                 raise DataError(Errors.E098.format(path=mentions, line=line, job_id=row.id))
         metrics["groups_mentions"] = mention_report(model, texts, labels)
     record_metrics(Path(folder), metrics)
