@@ -27,9 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline import paths
-from pipeline.onet import build_sentence_table
-from pipeline.postings_dev import read_dev_postings
+from servicelens import paths
+from servicelens.datasets.onet import build_sentence_table
+from servicelens.datasets.dev_postings import read_dev_postings
 
 WORDS = 300
 
@@ -118,13 +118,13 @@ def timed(command: list[str]) -> tuple[float, int]:
 
 
 def run_batch(source: Path, out: Path, workers: int, model: str | None) -> tuple[float, int]:
-    return timed([sys.executable, "-m", "pipeline.cli", "predict", str(source), "-o", str(out), "--quiet",
+    return timed([sys.executable, "-m", "servicelens", "predict", str(source), "-o", str(out), "--quiet",
                   "--workers", str(workers)] + (["--model", model] if model else []))
 
 
 def spacy_alone(source: Path, model: str | None, limit: int = 10_000) -> float:
-    from pipeline.nlp import build_nlp
-    from pipeline.registry import resolve_model
+    from servicelens.spacy_components import build_nlp
+    from servicelens.model.registry import resolve_model
 
     with open(source, encoding="utf-8", newline="") as fh:
         texts = [row["job_description"] for row, _ in zip(csv.DictReader(fh), range(limit))]

@@ -62,7 +62,7 @@ def main() -> None:
     print(f"servicelens Dask benchmark: {args.rows:,} rows ({args.files} files for Dask), "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {args.workers} workers")
-    cli = [sys.executable, "-m", "pipeline.cli", "predict", "--quiet", "--workers", str(args.workers)]
+    cli = [sys.executable, "-m", "servicelens", "predict", "--quiet", "--workers", str(args.workers)]
     if not args.dask_only:
         single, single_rss = timed(cli + [str(source), "-o", str(folder / "single.csv")])
         print(f"  single machine: {args.rows / single:>7,.0f} postings/s ({single:,.1f} s), "

@@ -27,13 +27,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import load_model  # noqa: E402
-from pipeline.labels import read_labels  # noqa: E402
-from pipeline.onet import Tables, build_training_data, read_manifest, read_tables  # noqa: E402
-from pipeline.postings_dev import read_dev_postings  # noqa: E402
-from pipeline.registry import active_model, pin_active  # noqa: E402
-from pipeline.retrain import RetrainOptions, format_comparison, retrain  # noqa: E402
-from pipeline.train import train  # noqa: E402
+from servicelens import load_model  # noqa: E402
+from servicelens.training.labels import read_labels  # noqa: E402
+from servicelens.datasets.onet import Tables, build_training_data, read_manifest, read_tables  # noqa: E402
+from servicelens.datasets.dev_postings import read_dev_postings  # noqa: E402
+from servicelens.model.registry import active_model, pin_active  # noqa: E402
+from servicelens.training.retrain import RetrainOptions, format_comparison, retrain  # noqa: E402
+from servicelens.training.train import train  # noqa: E402
 from tests.conftest import shared_data_dir  # noqa: E402
 from tests.test_retrain import MAJOR_GROUPS, NOT_FRONT_LINE, WEAK  # noqa: E402
 
@@ -78,7 +78,7 @@ def main() -> None:
                   f"({time.perf_counter() - start:.0f} s wall)")
             print("\n".join(format_comparison(result.comparison)))
             if result.activated:  # the second run is compared with the same base, as in the tests
-                from pipeline.registry import rollback
+                from servicelens.model.registry import rollback
 
                 rollback(registry)
     finally:

@@ -15,9 +15,10 @@ import os
 import platform
 import time
 
-from pipeline import load_model, paths
-from pipeline.nlp import build_nlp
-from pipeline.postings_dev import read_dev_postings
+from servicelens import load_model
+from servicelens import paths
+from servicelens.spacy_components import build_nlp
+from servicelens.datasets.dev_postings import read_dev_postings
 
 
 def rate(label: str, n: int, fn) -> float:

@@ -37,8 +37,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from _shared import boxes_by_major_group, save  # (notebooks/_shared.py: where figures go)
-from pipeline import onet, paths
-from pipeline.bands import BANDS, band
+from servicelens.datasets import onet
+from servicelens import paths
+from servicelens.bands import BANDS, band
 
 
 # %%
@@ -53,7 +54,7 @@ print(occupations[list(onet.TARGETS)].describe().round(1))
 # ## Distribution of the customer-service rating by major group
 #
 # Boxes are the `cs_score` of the occupations in each SOC major group, sorted by median; the
-# dotted lines are the band cut points (`pipeline.bands`).
+# dotted lines are the band cut points (`servicelens.bands`).
 
 # %%
 fig, ax = boxes_by_major_group(occupations, "cs_score")
@@ -146,7 +147,7 @@ print(occupations.assign(gap=gap).nsmallest(8, "gap")[["title", "external", "int
 #
 # The second table labels every task statement with the customer-facing Generalized Work
 # Activities of its Detailed Work Activities; the sentence model learns the signal categories from
-# it (`pipeline.categories.GWA_CATEGORY`). Only about a fifth of task statements carry any label,
+# it (`servicelens.evidence.categories.GWA_CATEGORY`). Only about a fifth of task statements carry any label,
 # and `public` (the GWA behind the `service` category) is rare, which is why the learned `service`
 # signal is weak and the phrase patterns carry most of it.
 

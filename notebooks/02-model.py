@@ -40,13 +40,15 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 
 from _shared import boxes_by_major_group, save  # (notebooks/_shared.py: where figures go)
-from pipeline import load_model, onet, paths
-from pipeline.bands import BAND_NAMES, BANDS, band
-from pipeline.categories import CATEGORIES
-from pipeline.evaluate import grouped_cv
-from pipeline.evaluation_run import METRICS_FILE
-from pipeline.scorer import TARGETS
-from pipeline.train import training_set
+from servicelens import load_model
+from servicelens.datasets import onet
+from servicelens import paths
+from servicelens.bands import BAND_NAMES, BANDS, band
+from servicelens.evidence.categories import CATEGORIES
+from servicelens.evaluation.scores import grouped_cv
+from servicelens.evaluation.run import METRICS_FILE
+from servicelens.model.scorer import TARGETS
+from servicelens.training.train import training_set
 
 
 # %%
@@ -179,7 +181,7 @@ print(occupations.nsmallest(8, "residual")[columns].round(1).to_string(index=Fal
 
 # %%
 estimator = model.estimator
-coef = np.atleast_2d(estimator.final_.coef_)  # targets x stacked features
+coef = estimator.final_.coef  # targets x stacked features
 weights = pd.DataFrame(coef.T, index=estimator.stacked_feature_names(), columns=TARGETS)
 print(weights.round(2))
 
@@ -214,11 +216,9 @@ save(fig, "02-category-weights.png")
 
 # %%
 sentence = estimator.sentence_model_
-vocabulary = np.asarray(sentence.named_steps["tfidf"].get_feature_names_out())
-classifiers = sentence.named_steps["clf"].estimators_
+vocabulary = np.asarray(sentence.tfidf.terms)
 fig, axes = plt.subplots(2, 4, figsize=(14, 6.5))
-for ax, category, classifier in zip(axes.flat, CATEGORIES, classifiers):
-    weights_c = classifier.coef_.ravel()
+for ax, category, weights_c in zip(axes.flat, CATEGORIES, sentence.logistic.coef):
     top = np.argsort(weights_c)[::-1][:10][::-1]
     ax.barh(vocabulary[top], weights_c[top], color="tab:blue")
     ax.set_title(category)
@@ -249,8 +249,8 @@ save(fig, "02-signal-terms.png")
 
 # %%
 text = estimator.text_model_
-terms = np.asarray(text.named_steps["tfidf"].get_feature_names_out())
-cs_weights = np.atleast_2d(text.named_steps["ridge"].coef_)[0]
+terms = np.asarray(text.tfidf.terms)
+cs_weights = text.linear.coef[0]
 ranked = np.argsort(cs_weights)
 print("raise cs_score:", ", ".join(terms[ranked[::-1][:25]]))
 print("lower cs_score:", ", ".join(terms[ranked[:25]]))

@@ -36,12 +36,14 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from _shared import save  # (notebooks/_shared.py: where figures go)
-from pipeline import load_model, onet, paths
-from pipeline.bands import BANDS, band
-from pipeline.evaluate import dev_postings_report
-from pipeline.evaluation_run import METRICS_FILE
-from pipeline.groups import reported
-from pipeline.postings_dev import read_dev_postings
+from servicelens import load_model
+from servicelens.datasets import onet
+from servicelens import paths
+from servicelens.bands import BANDS, band
+from servicelens.evaluation.scores import dev_postings_report
+from servicelens.evaluation.run import METRICS_FILE
+from servicelens.evidence.groups import reported
+from servicelens.datasets.dev_postings import read_dev_postings
 
 
 # %%
@@ -112,7 +114,8 @@ save(fig, "03-scores-by-function.png")
 
 # %%
 occupations = onet.build_tables(paths.onet_dir(), paths.ratings_dir()).occupations.set_index("code")
-matcher = copy.copy(model.inferrer).set_params(neighbours=10)  # more neighbours than group inference uses
+matcher = copy.copy(model.inferrer)
+matcher.neighbours = 10  # more neighbours than group inference uses
 code_pattern = re.compile(r"\((\d\d-\d{4}\.\d\d)\)$")  # inferrer entries are named "Title (code)"
 references = []
 for found in matcher.matches(dev["title"].tolist()):
@@ -207,7 +210,7 @@ print(misses[["title", "onet_title", "onet_cs_score", "cs_score", "miss", "score
 # ### Their evidence
 #
 # For the three largest misses each way: how the score splits (`base` + `title` + signals +
-# `other`, see `pipeline.predict.Result`), the groups named, and the strongest signals with their
+# `other`, see `servicelens.model.loaded.Result`), the groups named, and the strongest signals with their
 # place in the posting marked `[[...]]`.
 
 

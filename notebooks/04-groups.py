@@ -38,13 +38,14 @@ import numpy as np
 import pandas as pd
 
 from _shared import save  # (notebooks/_shared.py: where figures go)
-from pipeline import load_model, paths
-from pipeline.evaluate_groups import GOLD_FILE, gold_report
-from pipeline.evaluation_run import METRICS_FILE
-from pipeline.paths import labeled_file
-from pipeline.files import read_jsonl
-from pipeline.groups import REPORT_THRESHOLD, reported
-from pipeline.postings_dev import read_dev_postings
+from servicelens import load_model
+from servicelens import paths
+from servicelens.evaluation.groups import GOLD_FILE, gold_report
+from servicelens.evaluation.run import METRICS_FILE
+from servicelens.paths import labeled_file
+from servicelens.files import read_jsonl
+from servicelens.evidence.groups import REPORT_THRESHOLD, reported
+from servicelens.datasets.dev_postings import read_dev_postings
 
 
 # %%

@@ -50,8 +50,10 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold
 
 from _shared import save  # (notebooks/_shared.py: where figures go)
-from pipeline import load_model, onet, paths
-from pipeline.evaluation_run import METRICS_FILE
+from servicelens import load_model
+from servicelens.datasets import onet
+from servicelens import paths
+from servicelens.evaluation.run import METRICS_FILE
 
 # %%
 tables = onet.build_tables(paths.onet_dir(), paths.ratings_dir())

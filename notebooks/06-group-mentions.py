@@ -50,13 +50,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from _shared import save  # (notebooks/_shared.py: where figures go)
-from pipeline import load_model, paths
-from pipeline.evaluate_groups import GOLD_FILE, set_metrics
-from pipeline.evaluate_mentions import MENTIONS_FILE, label_index, labelled_texts, mention_report, read_mention_labels
-from pipeline.files import read_jsonl
-from pipeline.group_confidence import REAL_GROUPS_FILE
-from pipeline.groups import REPORT_THRESHOLD, found_evidence, read_posting
-from pipeline.postings_dev import read_dev_postings
+from servicelens import load_model
+from servicelens import paths
+from servicelens.evaluation.groups import GOLD_FILE, set_metrics
+from servicelens.evaluation.mentions import MENTIONS_FILE, label_index, labelled_texts, mention_report, read_mention_labels
+from servicelens.files import read_jsonl
+from servicelens.training.fit_groups import REAL_GROUPS_FILE
+from servicelens.evidence.groups import REPORT_THRESHOLD, found_evidence, read_posting
+from servicelens.datasets.dev_postings import read_dev_postings
 
 model = load_model()
 labeled = paths.labeled_dir()

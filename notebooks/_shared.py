@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline import paths  # noqa: E402
+from servicelens import paths  # noqa: E402
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_colwidth", 60)

@@ -30,7 +30,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def labeled_dir(shared_data, tmp_path_factory) -> Path:
-    from pipeline.onet import build_training_data
+    from servicelens.datasets.onet import build_training_data
 
     out = tmp_path_factory.mktemp("labeled")
     build_training_data(shared_data / "onet-29.0", shared_data / "onet-ratings-2020", out)
@@ -39,8 +39,8 @@ def labeled_dir(shared_data, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def trained_model(labeled_dir, tmp_path_factory) -> Path:
-    from pipeline.onet import read_manifest, read_tables
-    from pipeline.train import train
+    from servicelens.datasets.onet import read_manifest, read_tables
+    from servicelens.training.train import train
 
     out = tmp_path_factory.mktemp("models")
     return train(read_tables(labeled_dir), read_manifest(labeled_dir)["inputs"], out, version="0.0.1")
@@ -48,13 +48,13 @@ def trained_model(labeled_dir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_model_dir() -> Path:
-    from pipeline.registry import active_model
+    from servicelens.model.registry import active_model
 
     return active_model(ROOT / "models")
 
 
 @pytest.fixture(scope="session")
 def shipped_model(shipped_model_dir):
-    from pipeline import load_model
+    from servicelens import load_model
 
     return load_model(shipped_model_dir)

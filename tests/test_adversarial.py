@@ -17,11 +17,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.batch import RUN_SUFFIX, BatchOptions, BatchSummary, predict_table
-from pipeline.errors import Errors, InputError, Warnings
-from pipeline.predict_files import MAX_FILE_CHARS, predict_files
-from pipeline.read import read_posting
-from pipeline.write_tables import ADDED_COLUMNS
+from servicelens.batch.local import RUN_SUFFIX, BatchOptions, BatchSummary, predict_table
+from servicelens.errors import Errors, InputError, Warnings
+from servicelens.cli.predict_files import MAX_FILE_CHARS, predict_files
+from servicelens.inputs.posting_files import read_posting
+from servicelens.outputs.tables import ADDED_COLUMNS
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "data" / "adversarial"
@@ -97,7 +97,7 @@ class CliRuns:
 
     @staticmethod
     def _run(command: list, out: Path) -> tuple[subprocess.CompletedProcess, Path]:
-        done = subprocess.run([sys.executable, "-m", "pipeline.cli", "predict", *map(str, command)], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "servicelens", "predict", *map(str, command)], cwd=ROOT,
                               capture_output=True, timeout=300, check=False)
         return done, out
 
@@ -122,12 +122,12 @@ class CliRuns:
 def model(shipped_model_dir, shipped_model) -> Path:
     """The shipped model's folder; the API runs here take the loaded model instead of loading it for
     every table (the CLI runs load it as a user's run does)."""
-    import pipeline.predict
-    import pipeline.predict_files
+    import servicelens.model.loaded
+    import servicelens.cli.predict_files
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline.predict, "Model", lambda folder: shipped_model)
-        patch.setattr(pipeline.predict_files, "load_model", lambda folder: shipped_model)
+        patch.setattr(servicelens.model.loaded, "Model", lambda folder: shipped_model)
+        patch.setattr(servicelens.cli.predict_files, "load_model", lambda folder: shipped_model)
         yield shipped_model_dir
 
 

@@ -17,14 +17,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.batch import BatchOptions, predict_table
-from pipeline.batch_report import summarise_table, write_report
-from pipeline.columns import detect_columns
-from pipeline.errors import InputError, Warnings
-from pipeline.predict import _top_phrases
-from pipeline.read_tables import open_table
-from pipeline.score_chunks import SEPARATOR
-from pipeline.write_tables import ADDED_COLUMNS, neutralise
+from servicelens.batch.local import BatchOptions, predict_table
+from servicelens.outputs.report import summarise_table, write_report
+from servicelens.inputs.columns import detect_columns
+from servicelens.errors import InputError, Warnings
+from servicelens.model.loaded import _top_phrases
+from servicelens.inputs.tables import open_table
+from servicelens.batch.chunks import SEPARATOR
+from servicelens.outputs.tables import ADDED_COLUMNS, neutralise
 from tests.conftest import ROOT
 
 QUIET = BatchOptions(progress=False, workers=1)
@@ -215,7 +215,7 @@ def test_worker_processes_give_the_same_output(tmp_path, shipped_model_dir):
 
 def test_stdin_to_stdout(tmp_path, shipped_model_dir):
     source = write_csv(tmp_path / "jobs.csv")
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "predict", "-", "-o", "-", "--model",
+    done = subprocess.run([sys.executable, "-m", "servicelens", "predict", "-", "-o", "-", "--model",
                            str(shipped_model_dir), "--quiet"], input=source.read_bytes(), capture_output=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
@@ -229,7 +229,7 @@ def test_an_interrupted_run_leaves_no_output_and_resumes(tmp_path, shipped_model
     source = write_csv(tmp_path / "jobs.csv", rows)
     out = tmp_path / "out.csv"
     run_folder = tmp_path / ".out.csv.servicelens-run"
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "predict", str(source), "-o", str(out),
+    process = subprocess.Popen([sys.executable, "-m", "servicelens", "predict", str(source), "-o", str(out),
                                 "--model", str(shipped_model_dir), "--workers", "1", "--chunk-rows", "50", "--quiet"],
                                cwd=ROOT, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -302,7 +302,7 @@ def test_gzip_output_is_one_valid_stream(tmp_path, shipped_model_dir):
 def test_cli_batch(tmp_path, shipped_model_dir):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from servicelens.cli.app import app
 
     source = write_csv(tmp_path / "jobs.csv")
     result = CliRunner().invoke(app, ["predict", str(source), "-o", str(tmp_path / "out.xlsx"), "--model",
@@ -324,9 +324,9 @@ def test_a_chunk_of_titles_alone_is_scored(tmp_path, shipped_model_dir):
 def test_the_dask_engine_without_its_extra_says_what_to_install(monkeypatch):
     import importlib
 
-    from pipeline.errors import ServicelensError
+    from servicelens.errors import ServicelensError
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
-    monkeypatch.delitem(sys.modules, "pipeline.dask_batch", raising=False)
+    monkeypatch.delitem(sys.modules, "servicelens.batch.dask_engine", raising=False)
     with pytest.raises(ServicelensError, match=r'pip install "servicelens\[dask\]"'):
-        importlib.import_module("pipeline.dask_batch")
+        importlib.import_module("servicelens.batch.dask_engine")

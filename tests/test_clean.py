@@ -1,4 +1,4 @@
-from pipeline.clean import clean_text, strip_html
+from servicelens.reading.clean import clean_text, strip_html
 
 
 def test_plain_text_is_unchanged():

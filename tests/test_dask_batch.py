@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from pipeline.batch import BatchOptions, predict_table  # noqa: E402
-from pipeline.dask_batch import predict_dask  # noqa: E402
-from pipeline.write_tables import ADDED_COLUMNS  # noqa: E402
+from servicelens.batch.local import BatchOptions, predict_table  # noqa: E402
+from servicelens.batch.dask_engine import predict_dask  # noqa: E402
+from servicelens.outputs.tables import ADDED_COLUMNS  # noqa: E402
 from tests.test_batch import ROWS, write_csv  # noqa: E402
 
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import DataError
-from pipeline.evaluate_groups import GOLD_FILE
-from pipeline.evaluate_mentions import MENTIONS_FILE, MentionLabel, format_mentions, mention_report, read_mention_labels
-from pipeline.files import read_jsonl
-from pipeline.groups import GroupRules, mention_evidence
+from servicelens.errors import DataError
+from servicelens.evaluation.groups import GOLD_FILE
+from servicelens.evaluation.mentions import MENTIONS_FILE, MentionLabel, format_mentions, mention_report, read_mention_labels
+from servicelens.files import read_jsonl
+from servicelens.evidence.groups import GroupRules, mention_evidence
 
 LABELED = Path(__file__).resolve().parents[1] / "data" / "labeled"
 TEXT = ("Cashier\n\nWhat you will do:\n- Greet and assist shoppers at the till.\n"

@@ -4,8 +4,8 @@ import zipfile
 
 import pandas as pd
 
-from pipeline.fetch import fetch_onet
-from pipeline.onet import CROSSWALK, load_ratings
+from servicelens.datasets.fetch import fetch_onet
+from servicelens.datasets.onet import CROSSWALK, load_ratings
 
 WORK_CONTEXT = """O*NET-SOC Code\tTitle\tElement ID\tElement Name\tScale ID\tCategory\tData Value
 41-2031.00\tRetail Salespersons\t4.C.1.b.1.f\tDeal With External Customers\tCX\tn/a\t4.92

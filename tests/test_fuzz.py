@@ -27,14 +27,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text, strip_html
-from pipeline.errors import InputError
-from pipeline.groups import GroupRules, customer_groups, group_ids, reported
-from pipeline.predict import _top_phrases
-from pipeline.prepare import prepare
-from pipeline.sections import SECTIONS, SectionRules, label_sections
-from pipeline.segment import _BULLET, unit_bounds
-from pipeline.signals import NEGATION, SignalPatterns
+from servicelens.reading.clean import clean_text, strip_html
+from servicelens.errors import InputError
+from servicelens.evidence.groups import GroupRules, customer_groups, group_ids, reported
+from servicelens.model.loaded import _top_phrases
+from servicelens.reading.posting import prepare
+from servicelens.reading.sections import SECTIONS, SectionRules, label_sections
+from servicelens.reading.segment import _BULLET, unit_bounds
+from servicelens.evidence.signals import NEGATION, SignalPatterns
 
 pytestmark = pytest.mark.fuzz
 
@@ -305,7 +305,7 @@ POLARITIES = {"positive", "qualified", "negated"}
 @example(["no customer \ud800 contact; greet customers", "\ud800\ud800greet customers"])  # found: re2 encode
 @example([LONG["surrogates"] + " greet customers", LONG["word"]])
 def test_signal_patterns(signal_patterns, units):
-    from pipeline.categories import CATEGORIES
+    from servicelens.evidence.categories import CATEGORIES
 
     ran("test_signal_patterns")
     found = signal_patterns.find_all(units)
@@ -426,7 +426,7 @@ def blank_nlp():
 
 @pytest.fixture(scope="module")
 def full_nlp(shipped_model_dir):
-    from pipeline.nlp import build_nlp
+    from servicelens.spacy_components import build_nlp
 
     return build_nlp(str(shipped_model_dir))
 
@@ -511,7 +511,7 @@ def _unreadable_xlsx() -> bytes:
 @example(b'{"id": 1}\n[1]\n' + b"[" * 100_000 + b"\n", ".jsonl")
 def test_readers_never_raise(table_dir, data, suffix):
     """Any bytes: the reader reads rows or raises InputError naming the file, nothing else."""
-    from pipeline.read_tables import open_table
+    from servicelens.inputs.tables import open_table
 
     ran("test_readers_never_raise")
     path = table_dir / f"any{next(_tmp_names)}{suffix}"
@@ -618,7 +618,7 @@ def _expected(value: str, suffix: str) -> str:
     holds what XML can (and shows formula-like text with a quote prefix); JSON lines and Parquet
     keep it. A lone surrogate (only a JSON "\\ud800" escape makes one) is no text: it shows as
     U+FFFD, as undecodable bytes do."""
-    from pipeline.write_tables import neutralise
+    from servicelens.outputs.tables import neutralise
 
     value = _SURROGATES.sub("\ufffd", value)
     if suffix.startswith((".csv", ".tsv")):
@@ -629,18 +629,18 @@ def _expected(value: str, suffix: str) -> str:
 @pytest.fixture(scope="module")
 def cached_model(shipped_model):
     """``predict_table`` loads the model for every table; here it takes the module's loaded one."""
-    import pipeline.predict
+    import servicelens.model.loaded
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline.predict, "Model", lambda folder: shipped_model)
+        patch.setattr(servicelens.model.loaded, "Model", lambda folder: shipped_model)
         yield shipped_model
 
 
 def round_trip(table_dir, model_dir, rows, in_suffix, out_suffix) -> None:
     """Write ``rows`` as an ``in_suffix`` table, score it into an ``out_suffix`` table, and check that
     every row and value came through."""
-    from pipeline.batch import BatchOptions, predict_table
-    from pipeline.write_tables import ADDED_COLUMNS, neutralise
+    from servicelens.batch.local import BatchOptions, predict_table
+    from servicelens.outputs.tables import ADDED_COLUMNS, neutralise
 
     rows = [{c: _stored(v, in_suffix) for c, v in row.items()} for row in rows]
     name = f"t{next(_tmp_names)}"
@@ -690,7 +690,7 @@ def test_found_nul_is_not_binary(table_dir, shipped_model_dir, cached_model):
 
 
 def test_found_blank_first_line(table_dir):
-    from pipeline.read_tables import open_table
+    from servicelens.inputs.tables import open_table
 
     path = table_dir / f"blank{next(_tmp_names)}.csv"
     path.write_bytes(b"\nreq_id,title\n1,Cashier\n")

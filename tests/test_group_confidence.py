@@ -4,14 +4,16 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.errors import DataError, ModelError
-from pipeline.group_confidence import (LabelledPosting, LearnedScorer, check_confidence, confidence_pipeline,
-                                       examples, fit_confidence, real_postings)
-from pipeline.groups import (FEATURES, GroupRules, candidate_features, candidates, customer_groups, feature_names,
+from servicelens.errors import DataError, ModelError
+from servicelens.evidence.group_confidence import LearnedScorer, check_confidence
+from servicelens.model.linear import Logistic
+from servicelens.training.fit_groups import (LabelledPosting, confidence_pipeline, examples, fit_confidence,
+                                             real_postings)
+from servicelens.evidence.groups import (FEATURES, GroupRules, candidate_features, candidates, customer_groups, feature_names,
                              group_ids, read_posting, reported, rule_confidence)
-from pipeline.prepare import prepare
-from pipeline.sections import SectionRules
-from pipeline.signals import SignalPatterns
+from servicelens.reading.posting import prepare
+from servicelens.reading.sections import SectionRules
+from servicelens.evidence.signals import SignalPatterns
 
 POSTING = """Store Associate
 What you'll do
@@ -107,7 +109,7 @@ def test_fit_refuses_labels_without_both_outcomes(rules):
 
 def test_loading_checks_the_features(rules, tmp_path):
     groups = rules[0]
-    pipeline = confidence_pipeline().fit(np.eye(len(feature_names(groups)))[:2], [0, 1])
+    pipeline = Logistic.from_sklearn(confidence_pipeline().fit(np.eye(len(feature_names(groups)))[:2], [0, 1]))
     assert isinstance(check_confidence(pipeline, {"features": feature_names(groups)}, feature_names(groups),
                                        tmp_path), LearnedScorer)
     with pytest.raises(ModelError, match="other features"):

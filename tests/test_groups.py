@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from pipeline.errors import DataError
-from pipeline.groups import GroupRules, customer_groups, reported, title_heads
-from pipeline.paths import resource
-from pipeline.prepare import prepare
-from pipeline.sections import SectionRules
-from pipeline.signals import SignalPatterns
+from servicelens.errors import DataError
+from servicelens.evidence.groups import GroupRules, customer_groups, reported, title_heads
+from servicelens.paths import resource
+from servicelens.reading.posting import prepare
+from servicelens.reading.sections import SectionRules
+from servicelens.evidence.signals import SignalPatterns
 
 
 @pytest.fixture(scope="module")

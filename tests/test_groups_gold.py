@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate_groups import GOLD_FILE, gold_report, named_groups
-from pipeline.files import read_jsonl
-from pipeline.group_confidence import REAL_GROUPS_FILE
+from servicelens.evaluation.groups import GOLD_FILE, gold_report, named_groups
+from servicelens.files import read_jsonl
+from servicelens.training.fit_groups import REAL_GROUPS_FILE
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "labeled" / GOLD_FILE
 REAL = GOLD.with_name(REAL_GROUPS_FILE)
@@ -27,7 +27,7 @@ ESSAY_GROUPS = {
 
 
 def test_gold_set_is_well_formed():
-    from pipeline.groups import GroupRules
+    from servicelens.evidence.groups import GroupRules
 
     rows = read_jsonl(GOLD)
     ids = set(GroupRules().groups)
@@ -41,7 +41,7 @@ def test_gold_set_is_well_formed():
 
 
 def test_real_posting_labels_are_well_formed():
-    from pipeline.groups import GroupRules
+    from servicelens.evidence.groups import GroupRules
 
     rows = read_jsonl(REAL)
     ids = set(GroupRules().groups)

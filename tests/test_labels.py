@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline.errors import LabelError
-from pipeline.labels import BAND_SCORE, Label, read_labels
+from servicelens.errors import LabelError
+from servicelens.training.labels import BAND_SCORE, Label, read_labels
 
 GROUPS = ["customers", "patients", "students", "internal_teams", "parents_families"]
 

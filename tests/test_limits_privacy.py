@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from pipeline.batch import BatchOptions, predict_table
-from pipeline.columns import ColumnMap
-from pipeline.read_tables import Chunk
-from pipeline.score_chunks import ChunkScorer, Limits, RowTimeout, time_budget
+from servicelens.batch.local import BatchOptions, predict_table
+from servicelens.inputs.columns import ColumnMap
+from servicelens.inputs.tables import Chunk
+from servicelens.batch.chunks import ChunkScorer, Limits, RowTimeout, time_budget
 from tests.conftest import ROOT
 
 SECRET = "Zebulon-Quartz-7731"  # a word no message should ever repeat
@@ -61,7 +61,7 @@ def test_posting_text_never_appears_in_messages(shipped_model_dir, tmp_path):
         writer.writerow(["3", "Clerk", f"{SECRET} one", f"{SECRET} extra field"])  # too many fields
         writer.writerow(["4", "Clerk", "<p></p>"])  # nothing after cleaning
     out = tmp_path / "scored.csv"
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "predict", str(source), "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "servicelens", "predict", str(source), "-o", str(out),
                            "--model", str(shipped_model_dir), "--max-chars", "500", "--workers", "1"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
@@ -71,7 +71,7 @@ def test_posting_text_never_appears_in_messages(shipped_model_dir, tmp_path):
     assert all(errors) and not any(SECRET in e for e in errors)
     stats = (tmp_path / "bad.json")
     stats.write_text('{"title": "x", "description": "' + SECRET + '", oops}', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "predict", str(stats), "--model",
+    done = subprocess.run([sys.executable, "-m", "servicelens", "predict", str(stats), "--model",
                            str(shipped_model_dir)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1 and "bad.json" in done.stderr and SECRET not in done.stderr
 
@@ -88,8 +88,8 @@ def no_network(monkeypatch):
 
 
 def test_predict_runs_with_the_network_blocked(no_network, shipped_model_dir, tmp_path):
-    from pipeline import load_model
-    from pipeline.predict_files import predict_files
+    from servicelens import load_model
+    from servicelens.cli.predict_files import predict_files
 
     model = load_model(shipped_model_dir)
     assert model.score("Greet customers and answer their questions.", "Cashier").cs_score > 0

@@ -1,10 +1,13 @@
-"""The shared word 1-2-gram path equals scikit-learn's own TF-IDF transform, and rule matching on
-bytes reports the same character offsets as on text."""
+"""The stored TF-IDF weightings equal scikit-learn's own transform, bit for bit; the shared word
+1-2-gram path equals them; rule matching on bytes reports the same character offsets as on text."""
 import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.ngrams import SharedVocabulary
-from pipeline.rules import Units, compile_rule
-from pipeline.scorer import _join
+from servicelens.model.linear import Tfidf, unit_word_ngrams
+from servicelens.model.ngrams import SharedVocabulary
+from servicelens.model.scorer import _join
+from servicelens.rules import Units, compile_rule
 
 POSTINGS = [
     ["Retail Sales Associate", "Greet customers and answer their questions.", "Process returns; count cash."],
@@ -15,9 +18,31 @@ POSTINGS = [
 ]
 
 
-def test_shared_vocabulary_matches_sklearn(shipped_model):
+DOCS = ["Greet customers and answer their questions.", "Provide care to patients — and their families.",
+        "Café service, naïve résumé ✓", "UPPER CASE customer customer service service", "", "x",
+        "Design REST APIs (Python/Go)\nfor 3rd-party partners; on-call 24/7.", "a  b\tc   d"]
+
+
+@pytest.mark.parametrize("params, analyzer", [
+    ({"ngram_range": (1, 2), "sublinear_tf": True}, None),
+    ({"ngram_range": (1, 2), "sublinear_tf": True, "dtype": np.float32}, None),
+    ({"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True}, None),
+    ({"analyzer": unit_word_ngrams, "sublinear_tf": True}, "unit_word"),
+    ({"ngram_range": (1, 1), "norm": None}, None),
+])
+def test_stored_weightings_equal_sklearn_bit_for_bit(params, analyzer):
+    fitted = TfidfVectorizer(**params).fit(DOCS * 2 + ["customers patients service"])
+    ours = Tfidf.from_state(*Tfidf.from_sklearn(fitted, analyzer).state())  # through storage and back
+    theirs, mine = fitted.transform(DOCS), ours.transform(DOCS)
+    theirs.sort_indices()
+    assert mine.dtype == theirs.dtype
+    assert np.array_equal(mine.indptr, theirs.indptr) and np.array_equal(mine.indices, theirs.indices)
+    assert np.array_equal(mine.data, theirs.data)
+
+
+def test_shared_vocabulary_matches_the_stored_weightings(shipped_model):
     scorer = shipped_model.estimator
-    text, sentence = scorer.text_model_.named_steps["tfidf"], scorer.sentence_model_.named_steps["tfidf"]
+    text, sentence = scorer.text_model_.tfidf, scorer.sentence_model_.tfidf
     text_X, sentence_X, _ = scorer._word_features(POSTINGS, scorer.text_model_, scorer.sentence_model_)
     np.testing.assert_allclose(text_X.toarray(), text.transform([_join(p) for p in POSTINGS]).toarray(), atol=1e-12)
     units = [u for p in POSTINGS for u in p[1:]]

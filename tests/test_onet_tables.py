@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.onet import SENTENCE_LABELS, TARGETS, occupation_posting, read_manifest, read_tables
+from servicelens.datasets.onet import SENTENCE_LABELS, TARGETS, occupation_posting, read_manifest, read_tables
 
 pytestmark = pytest.mark.integration
 

@@ -4,9 +4,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import load_model
-from pipeline.bands import BAND_NAMES, band
-from pipeline.cli import app
+from servicelens import load_model
+from servicelens.bands import BAND_NAMES, band
+from servicelens.cli.app import app
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "data" / "raw" / "examples"
@@ -113,7 +113,9 @@ def test_html_output_is_self_contained(tmp_path):
 
 
 def test_version_flag():
-    from pipeline import __version__
+    from servicelens import __version__
+    from servicelens.model.registry import default_model
 
     result = runner.invoke(app, ["--version"])
-    assert result.exit_code == 0 and result.output.strip() == f"servicelens {__version__}"
+    assert result.exit_code == 0
+    assert result.output.strip() == f"servicelens {__version__} (default model {default_model().name})"

@@ -1,6 +1,6 @@
-from pipeline.prepare import prepare
-from pipeline.rules import Units, compile_rule
-from pipeline.sections import SectionRules
+from servicelens.reading.posting import prepare
+from servicelens.rules import Units, compile_rule
+from servicelens.reading.sections import SectionRules
 
 RULES = SectionRules()
 

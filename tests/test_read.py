@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.read import read_posting
+from servicelens.errors import InputError
+from servicelens.inputs.posting_files import read_posting
 
 
 def test_text_markdown_and_html_are_read_as_given(tmp_path):

@@ -3,40 +3,52 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.linear_model import Ridge
 
-from pipeline import model_store
-from pipeline.errors import ModelError
-from pipeline.model_store import save_model
-from pipeline.registry import (ACTIVE_FILE, activate, active_model, find_model, history, model_folders, pin_active,
-                               rollback)
+from servicelens.errors import ModelError
+from servicelens.model import store as model_store
+from servicelens.model.linear import Linear
+from servicelens.model.registry import (ACTIVE_FILE, activate, active_model, default_model, find_model, history,
+                                        model_folders, rollback, shipped_dir, shipped_models)
+from servicelens.model.store import save_model
 
 
 def toy(root, version: str):
-    estimator = Ridge().fit(np.eye(3), np.arange(3.0))
-    return save_model(estimator, root / f"toy-{version}", {"name": "toy", "version": version}, "# toy\n")
+    layer = Linear(np.eye(3), np.zeros(3))
+    return save_model({"layer": layer.state()}, root / f"toy-{version}", {"name": "toy", "version": version}, "# toy\n")
 
 
-def test_without_a_pointer_the_newest_is_active_until_pinned(tmp_path):
-    first = toy(tmp_path, "0.0.1")
-    assert active_model(tmp_path) == first
-    assert pin_active(tmp_path) == first
-    toy(tmp_path, "0.0.2")
-    assert active_model(tmp_path) == first  # a new folder does not take over by being newest
-    assert (tmp_path / ACTIVE_FILE).read_text().strip() == first.name
+def test_the_default_is_the_shipped_model_and_a_new_folder_never_takes_over(tmp_path):
+    assert default_model() in shipped_models() and default_model().parent == shipped_dir()
+    assert active_model(tmp_path) == default_model()  # an empty registry
+    toy(tmp_path, "0.0.1")
+    assert active_model(tmp_path) == default_model()  # a new folder does not become active by being there
+    assert not (tmp_path / ACTIVE_FILE).exists()
 
 
 def test_use_and_rollback_go_back_one_activation_at_a_time(tmp_path):
-    a, b, c = (toy(tmp_path, v) for v in ("0.0.1", "0.0.2", "0.0.3"))
-    pin_active(tmp_path)  # c, the newest
+    a, b = (toy(tmp_path, v) for v in ("0.0.1", "0.0.2"))
     activate(a, "test", tmp_path)
     activate(b, "test", tmp_path)
     assert active_model(tmp_path) == b
     assert rollback(tmp_path) == a
-    assert rollback(tmp_path) == c
+    assert rollback(tmp_path) == default_model()  # what was active before the first choice
     with pytest.raises(ModelError, match="nothing to roll back to"):
         rollback(tmp_path)
-    assert [e["name"] for e in history(tmp_path)] == [c.name]
+    assert [e["name"] for e in history(tmp_path)] == [default_model().name]
+
+
+def test_a_shipped_model_can_be_chosen_by_name(tmp_path):
+    shipped = default_model()
+    assert find_model(shipped.name, tmp_path) == shipped
+    activate(toy(tmp_path, "0.0.1"), "test", tmp_path)
+    activate(shipped, "back to the shipped one", tmp_path)
+    assert active_model(tmp_path) == shipped
+
+
+def test_without_any_model_the_error_names_the_flag_and_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setattr("servicelens.model.registry.shipped_dir", lambda: tmp_path / "no-shipped-models")
+    with pytest.raises(ModelError, match="--model PATH .*SERVICELENS_MODEL.*--models-dir.*SERVICELENS_MODELS_DIR"):
+        active_model(tmp_path)
 
 
 def test_find_model_by_name_or_version(tmp_path):
@@ -48,20 +60,14 @@ def test_find_model_by_name_or_version(tmp_path):
 
 def test_an_interrupted_save_leaves_no_folder_and_the_active_model_intact(tmp_path, monkeypatch):
     a = toy(tmp_path, "0.0.1")
-    pin_active(tmp_path)
-    calls = []
+    activate(a, "test", tmp_path)
 
-    def dump(obj, path):
-        calls.append(path)
-        if len(calls) == 2:  # after the estimator, while writing the next part
-            raise KeyboardInterrupt
-        return original(obj, path)
+    def interrupted(*args, **kwargs):  # after the arrays are written, while the metadata is
+        raise KeyboardInterrupt
 
-    original = model_store.dump
-    monkeypatch.setattr(model_store, "dump", dump)
+    monkeypatch.setattr(model_store, "write_json", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        save_model(Ridge(), tmp_path / "toy-0.0.2", {"name": "toy", "version": "0.0.2"}, "# toy\n",
-                   parts={"groups.pkl.gz": Ridge()})
+        toy(tmp_path, "0.0.2")
     assert [p.name for p in model_folders(tmp_path)] == [a.name]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".toy-0.0.2")]  # no half-written folder
     assert active_model(tmp_path) == a

@@ -7,6 +7,7 @@ are real LinkedIn dev postings from ../shared/data.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -14,14 +15,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import load_model
-from pipeline.cli import app
-from pipeline.labels import read_labels
-from pipeline.onet import read_manifest, read_tables
-from pipeline.postings_dev import read_dev_postings
-from pipeline.registry import active_model, model_folders, pin_active
-from pipeline.retrain import COMPARISON_FILE, LABELS_FILE, RetrainOptions, retrain
-from pipeline.train import train
+from servicelens import load_model
+from servicelens.cli.app import app
+from servicelens.training.labels import read_labels
+from servicelens.datasets.onet import read_manifest, read_tables
+from servicelens.datasets.dev_postings import read_dev_postings
+from servicelens.model.registry import activate, active_model, model_folders
+from servicelens.training.retrain import COMPARISON_FILE, LABELS_FILE, RetrainOptions, retrain
+from servicelens.training.train import train
 
 pytestmark = pytest.mark.integration
 MAJOR_GROUPS = ["15", "25", "29", "35", "41", "43"]
@@ -46,8 +47,8 @@ def small_base(labeled_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def registry(small_base, tmp_path_factory):
     root = tmp_path_factory.mktemp("registry")
-    train(read_tables(small_base), read_manifest(small_base)["inputs"], root, version="0.0.1")
-    pin_active(root)
+    folder = train(read_tables(small_base), read_manifest(small_base)["inputs"], root, version="0.0.1")
+    activate(folder, "the base of these tests", root)
     return root
 
 
@@ -118,7 +119,8 @@ def test_corrupted_labels_are_refused_by_the_gate(improved, registry, small_base
     assert refused["labels"]["postings"] == 300 + inherited  # the active model's labels carry over
     assert refused["gate"]["activated"] is False and "frozen benchmarks" in refused["gate"]["reason"]
     listing = CliRunner().invoke(app, ["models", "list", "--registry", str(registry)])
-    assert "refused by the gate" in listing.output and f"* {active_before.name}" in listing.output
+    assert "refused by the gate" in listing.output
+    assert re.search(rf"^\*\s+{re.escape(active_before.name)}\s", listing.output, re.M)
 
 
 def test_models_diff_reports_band_changes_and_movers(improved, registry, weak_labels):
@@ -133,7 +135,7 @@ def test_models_diff_reports_band_changes_and_movers(improved, registry, weak_la
 
 
 def test_an_interrupted_retrain_leaves_the_active_model(improved, registry, small_base, weak_labels, monkeypatch):
-    from pipeline import retrain as retrain_module
+    from servicelens.training import retrain as retrain_module
 
     before = (active_model(registry), sorted(p.name for p in registry.iterdir()))
 

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.sections import SectionRules, label_sections
-from pipeline.segment import unit_bounds
+from servicelens.reading.sections import SectionRules, label_sections
+from servicelens.reading.segment import unit_bounds
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.segment import unit_bounds
+from servicelens.reading.segment import unit_bounds
 
 
 def units(text):

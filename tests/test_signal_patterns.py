@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.signals import NEGATION, SignalPatterns, weight
+from servicelens.evidence.signals import NEGATION, SignalPatterns, weight
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """The hand-written challenge set (data/labeled/signals_challenge.jsonl) against the shipped model."""
 import pytest
 
-from pipeline.evaluate_signals import challenge_set
-from pipeline.files import read_jsonl
+from servicelens.evaluation.signals import challenge_set
+from servicelens.files import read_jsonl
 from tests.conftest import ROOT
 
 CHALLENGE = ROOT / "data" / "labeled" / "signals_challenge.jsonl"

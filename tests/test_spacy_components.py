@@ -35,7 +35,7 @@ def test_customer_signals_component(shipped_model_dir):
 
 
 def test_build_nlp_matches_the_python_api(shipped_model_dir, shipped_model):
-    from pipeline.nlp import build_nlp
+    from servicelens.spacy_components import build_nlp
 
     doc = build_nlp(str(shipped_model_dir))(POSTING)
     assert doc._.servicelens.cs_score == shipped_model.score(POSTING).cs_score
@@ -55,7 +55,7 @@ def test_customer_groups_component(shipped_model_dir):
 
 
 def test_groups_after_signals_reuse_the_result(shipped_model_dir):
-    from pipeline.nlp import build_nlp
+    from servicelens.spacy_components import build_nlp
 
     doc = build_nlp(str(shipped_model_dir))(POSTING)
     assert doc._.customer_groups == doc._.servicelens.groups

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from pipeline import load_model
-from pipeline.evaluation_run import METRICS_FILE, evaluate_model
-from pipeline.model_store import CARD_FILE, META_FILE
+from servicelens import load_model
+from servicelens.evaluation.run import METRICS_FILE, evaluate_model
+from servicelens.model.store import CARD_FILE, META_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +26,8 @@ def test_model_folder_is_complete(trained_model):
 
 
 def test_training_is_reproducible(trained_model, labeled_dir, tmp_path):
-    from pipeline.onet import read_manifest, read_tables
-    from pipeline.train import train
+    from servicelens.datasets.onet import read_manifest, read_tables
+    from servicelens.training.train import train
 
     again = train(read_tables(labeled_dir), read_manifest(labeled_dir)["inputs"], tmp_path, version="0.0.1")
     texts = ["Greet customers and process returns.", "Operate the CNC lathe and inspect parts."]

@@ -1,0 +1,3 @@
+from servicelens.cli.app import main
+
+main()
