@@ -108,6 +108,11 @@ class Errors:
     E098 = ("{path}: line {line}: job_id {job_id} is not among the dev postings; is the postings folder the one "
             "these labels were made on?")
     E099 = "{path}: line {line}: {field} is {value!r}; expected one of {expected}"
+    E100 = "{path}: line {line}: {field} is {value!r}; expected {expected}"
+    E101 = ("{path}: not found: the postings of source '{source}' are read from there (set --postings-dir / "
+            "$SERVICELENS_POSTINGS_DIR and --postings-more-dir / $SERVICELENS_POSTINGS_MORE_DIR)")
+    E102 = "{path}: line {line}: posting {key} is not in its source ({detail}); are these the sources the labels were made on?"
+
 
 class Warnings:
     """Per-row problems, written to the ``error`` column of a batch (never posting text)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 ENV_ONET_DIR = "SERVICELENS_ONET_DIR"
 ENV_RATINGS_DIR = "SERVICELENS_RATINGS_DIR"
 ENV_POSTINGS_DIR = "SERVICELENS_POSTINGS_DIR"
+ENV_POSTINGS_MORE_DIR = "SERVICELENS_POSTINGS_MORE_DIR"
 ENV_LABELED_DIR = "SERVICELENS_LABELED_DIR"
 ENV_MODELS_DIR = "SERVICELENS_MODELS_DIR"
 ENV_MODEL = "SERVICELENS_MODEL"
@@ -49,6 +50,11 @@ def ratings_dir(explicit: str | os.PathLike | None = None) -> Path:
 def postings_dir(explicit: str | os.PathLike | None = None) -> Path:
     """Development postings folder (``linkedin_postings_labeled.csv``)."""
     return Path(explicit) if explicit else _from_env(ENV_POSTINGS_DIR, raw_dir() / "postings-dev")
+
+
+def postings_more_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """More real postings from public job boards (``nhs_jobs_2020.csv``...), the corpus' other sources."""
+    return Path(explicit) if explicit else _from_env(ENV_POSTINGS_MORE_DIR, raw_dir() / "postings-more")
 
 
 def labeled_dir(explicit: str | os.PathLike | None = None) -> Path:

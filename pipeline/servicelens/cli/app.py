@@ -20,6 +20,8 @@ OnetDir = typer.Option(None, "--onet-dir", help=f"O*NET 29.0 text release [env {
 RatingsDir = typer.Option(None, "--ratings-dir", help=f"O*NET rating CSVs [env {paths.ENV_RATINGS_DIR}; default data/raw/onet-ratings-2020]")
 LabeledDir = typer.Option(None, "--labeled-dir", help=f"Generated training tables [env {paths.ENV_LABELED_DIR}; default data/labeled]")
 PostingsDir = typer.Option(None, "--postings-dir", help=f"Dev postings [env {paths.ENV_POSTINGS_DIR}; default data/raw/postings-dev]")
+PostingsMoreDir = typer.Option(None, "--postings-more-dir", help="More real postings from public job boards "
+                               f"[env {paths.ENV_POSTINGS_MORE_DIR}; default data/raw/postings-more]")
 ModelOpt = typer.Option(None, "--model", help=f"Model folder [env {paths.ENV_MODEL}; default: the active model]")
 ModelsDir = typer.Option(None, "--models-dir", "--registry", help="Your model registry: where models you train go "
                          f"[env {paths.ENV_MODELS_DIR}; default: your user data folder]")
@@ -51,6 +53,31 @@ def data_build(onet_dir: Optional[Path] = OnetDir, ratings_dir: Optional[Path] =
     manifest = build_training_data(paths.onet_dir(onet_dir), paths.ratings_dir(ratings_dir), out_dir)
     for name, info in manifest["tables"].items():
         typer.echo(f"{name}: {info['rows']} rows -> {out_dir / info['path']}")
+
+
+@data_app.command("corpus")
+def data_corpus(labeled_dir: Optional[Path] = LabeledDir, postings_dir: Optional[Path] = PostingsDir,
+                postings_more_dir: Optional[Path] = PostingsMoreDir,
+                as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON")) -> None:
+    """The labelled corpus: counts by source, split, band, sector and group, the agreement between
+    labelling passes, and the labelled scores by the sources' own tags."""
+    import json
+
+    from servicelens.datasets.corpus import CORPUS_FILE, read_corpus, read_sources
+    from servicelens.evaluation.corpus_report import agreement, by_tag, format_corpus, summary
+    from servicelens.evidence.groups import GroupRules
+
+    path = paths.labeled_file(paths.labeled_dir(labeled_dir), CORPUS_FILE)
+    if path is None:
+        raise typer.BadParameter(f"no {CORPUS_FILE} in {paths.labeled_dir(labeled_dir)}", param_hint="--labeled-dir")
+    labels = read_corpus(path, GroupRules().groups)
+    report = {"summary": summary(labels), "agreement": agreement(labels)}
+    try:
+        report["by_tag"] = by_tag(labels, read_sources(paths.postings_dir(postings_dir),
+                                                       paths.postings_more_dir(postings_more_dir)))
+    except ServicelensError as exc:  # the tags need the sources; the rest does not
+        typer.echo(f"servicelens: {exc}; the scores by the sources' own tags are left out", err=True)
+    typer.echo(json.dumps(report, indent=1) if as_json else "\n".join(format_corpus(report)))
 
 
 @data_app.command("fetch")
