@@ -1,6 +1,6 @@
 """The same input through the single-machine batch path and a 2-worker local Dask cluster.
 
-Uses the synthetic export of ``bench_batch.py`` (generated if missing). Dask never splits a CSV file
+Uses the export of ``bench_batch.py`` (the dev postings repeated; written if missing). Dask never splits a CSV file
 (quoted cells hold line breaks), so for Dask the same rows are also written as ``--files`` CSV
 files. Both runs write CSV. Run from the checkout, with ``pip install ".[dask]"``:
 
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import generate, timed  # noqa: E402
+from bench_batch import timed, write_export  # noqa: E402
 
 
 def split(source: Path, folder: Path, files: int, rows: int) -> None:
@@ -55,7 +55,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f"export-{args.rows}.csv"
     if not source.is_file():
-        generate(source, args.rows)
+        write_export(source, args.rows)
     parts = folder / f"export-{args.rows}-in-{args.files}"
     if not parts.is_dir():
         split(source, parts, args.files, args.rows)

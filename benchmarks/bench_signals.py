@@ -4,9 +4,8 @@ Realistic postings are the dev postings (~300 words each, cut there); run from t
 
     python benchmarks/bench_signals.py [--postings-dir ../shared/data/postings-dev] [--n 2000]
 
-Prints postings/s on one core for each stage. The batch target (>= 2,000 postings/s end to end on
-2 cores) leaves 1,000 postings/s per core for everything; signal extraction may use half of it,
-and group detection may add at most 25% to the batch time per posting.
+Prints postings/s on one core for each stage, to find where the time of a batch goes
+(``bench_batch.py`` has the end-to-end figures beside the spaCy tokenizer).
 """
 from __future__ import annotations
 
@@ -56,7 +55,7 @@ def main() -> None:
     rate("signals: patterns + sentence model", args.n, lambda: estimator.unit_evidence(units))
     rate("score: all features + final model", args.n, lambda: estimator.predict(units))
     table = rate("end to end: Model.score_table", args.n, lambda: model.score_table(texts, titles))
-    groups = rate("groups: explicit + O*NET inferred (prepared)", args.n, lambda: model.groups_many(prepared))
+    groups = rate("groups: the named groups of prepared postings", args.n, lambda: model.group_ids_many(prepared))
     print(f"  {'groups add to the end-to-end time per posting':<44} {100 * table / groups:>8.0f} %")
     rate("end to end with evidence: Model.score", min(args.n, 500),
          lambda: [model.score(t, ti) for t, ti in zip(texts[:500], titles[:500])])

@@ -28,13 +28,3 @@ def save(fig, name: str) -> None:
         return
     if get_ipython() is not None:
         display(Image(str(path)))
-
-
-def boxes_by_major_group(frame: pd.DataFrame, column: str):
-    """A figure with one box of ``column`` per SOC major group (``frame["major"]``), sorted by median."""
-    order = frame.groupby("major")[column].median().sort_values().index
-    fig, ax = plt.subplots(figsize=(11, 5.5))
-    ax.boxplot([frame.loc[frame["major"] == m, column] for m in order], widths=0.6, flierprops={"markersize": 3})
-    ax.set_xticks(range(1, len(order) + 1), [f"{m} ({(frame['major'] == m).sum()})" for m in order],
-                  rotation=45, ha="right", fontsize=8)
-    return fig, ax

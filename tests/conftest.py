@@ -29,21 +29,42 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def labeled_dir(shared_data, tmp_path_factory) -> Path:
-    from servicelens.datasets.onet import build_training_data
+def onet_tables(shared_data):
+    from servicelens.datasets.onet import build_tables
 
-    out = tmp_path_factory.mktemp("labeled")
-    build_training_data(shared_data / "onet-29.0", shared_data / "onet-ratings-2020", out)
-    return out
+    return build_tables(shared_data / "onet-29.0", shared_data / "onet-ratings-2020")
 
 
 @pytest.fixture(scope="session")
-def trained_model(labeled_dir, tmp_path_factory) -> Path:
-    from servicelens.datasets.onet import read_manifest, read_tables
+def knowledge(shared_data):
+    """What training takes from O*NET (a few seconds)."""
+    from servicelens.training.train import onet_knowledge
+
+    return onet_knowledge(shared_data / "onet-29.0", shared_data / "onet-ratings-2020")
+
+
+@pytest.fixture(scope="session")
+def corpus(shared_data):
+    """The labelled corpus read from the real sources: (dev + gold dev, held-out, input hashes)."""
+    from servicelens.training.corpus_data import load_corpus
+    from servicelens.training.train import section_rules
+
+    return load_corpus(ROOT / "data" / "labeled", shared_data / "postings-dev", shared_data / "postings-more",
+                       section_rules())
+
+
+@pytest.fixture(scope="session")
+def trained_model(corpus, knowledge, tmp_path_factory) -> Path:
+    """A model trained as ``servicelens train`` trains one (a minute or two)."""
     from servicelens.training.train import train
 
-    out = tmp_path_factory.mktemp("models")
-    return train(read_tables(labeled_dir), read_manifest(labeled_dir)["inputs"], out, version="0.0.1")
+    dev, _, inputs = corpus
+    return train(dev, knowledge, inputs, tmp_path_factory.mktemp("models"), version="0.0.1")
+
+
+@pytest.fixture(scope="session")
+def shipped_models_root() -> Path:
+    return ROOT / "models"
 
 
 @pytest.fixture(scope="session")

@@ -176,7 +176,8 @@ def test_delimiters_quoted_multiline_cells_and_ragged_rows(tmp_path, shipped_mod
     source.write_text('id;title;description\n1;Cashier;"Greet customers.\nCount cash; balance drawer."\n'
                       '2;Nurse;Care for patients;stray\n3;Welder\n', encoding="utf-8")
     predict_table(source, tmp_path / "out.csv", shipped_model_dir, QUIET)
-    table = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").startswith("id;title;description;")  # its dialect kept
+    table = pd.read_csv(tmp_path / "out.csv", sep=";", dtype=str, keep_default_na=False)
     assert table["id"].tolist() == ["1", "2", "3"]
     assert table["description"][0] == "Greet customers.\nCount cash; balance drawer."
     assert table["description"][1] == "Care for patients;stray" and table["cs_score"][1] == ""
@@ -330,3 +331,54 @@ def test_the_dask_engine_without_its_extra_says_what_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "servicelens.batch.dask_engine", raising=False)
     with pytest.raises(ServicelensError, match=r'pip install "servicelens\[dask\]"'):
         importlib.import_module("servicelens.batch.dask_engine")
+
+
+def _stdin(data: bytes, *args: str, model=None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "servicelens", "predict", "-", "-o", "-", "--quiet", *args]
+    if model:
+        command += ["--model", str(model)]
+    return subprocess.run(command, input=data, capture_output=True, cwd=ROOT, timeout=120)
+
+
+def test_json_lines_on_standard_input_are_read_as_json_lines(shipped_model_dir):
+    rows = [{"title": r["Job Title"], "description": r["Job Description"], "req_id": r["req_id"]} for r in ROWS]
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    done = _stdin(data, model=shipped_model_dir)
+    assert done.returncode == 0, done.stderr.decode()
+    table = pd.read_csv(io.BytesIO(done.stdout), dtype=str, keep_default_na=False)
+    assert table["req_id"].tolist() == [neutralise(r["req_id"]) for r in rows]
+    assert (table["cs_score"] != "").sum() == 4  # one row has neither title nor text (W001), as from a file
+    refused = _stdin(data, "--format", "csv", model=shipped_model_dir)
+    assert refused.returncode != 0 and b"standard input holds JSON lines, not CSV" in refused.stderr
+    assert refused.stdout == b""  # nothing scored from what does not parse
+    workbook = io.BytesIO()
+    pd.DataFrame(rows).to_excel(workbook, index=False)
+    refused = _stdin(workbook.getvalue(), model=shipped_model_dir)
+    assert refused.returncode != 0 and b"an XLSX workbook" in refused.stderr
+
+
+def test_progress_is_by_bytes_read_with_a_known_total(tmp_path):
+    from servicelens.batch.local import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    source = write_csv(tmp_path / "jobs.csv", [dict(r, req_id=str(i)) for i in range(200) for r in ROWS[:1]])
+    with open_table(source) as reader:
+        progress = _Progress(reader, True, Terminal())
+        assert progress._bar.total == 100.0  # the input's size is known: the total never grows
+        rows = sum(len(chunk.rows) for chunk in reader.chunks(50))
+        progress.advance(rows)
+        assert progress._bar.n == pytest.approx(100.0)
+        progress.close()
+
+
+def test_a_small_run_reports_its_rate_honestly():
+    from servicelens.batch.chunks import ChunkStats
+    from servicelens.batch.local import BatchSummary
+
+    stats = ChunkStats()
+    stats.rows = stats.scored = 3
+    line = BatchSummary("in.csv", "out.csv", "m", {}, stats, seconds=1.25).lines()[0]
+    assert "2.4 rows/s" in line

@@ -1,4 +1,4 @@
-"""Group evidence checked against mentions people labelled one by one (group_mentions.jsonl)."""
+"""Group evidence checked against mentions annotators labelled one by one (group_mentions.jsonl)."""
 import json
 import re
 from pathlib import Path

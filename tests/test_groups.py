@@ -131,7 +131,8 @@ def test_v3_customer_businesses_are_clients(find):
 def test_older_rules_still_load_for_older_models():
     assert GroupRules(resource("customer_groups.v2.json")).version == "customer_groups.v2"
     assert GroupRules(resource("customer_groups.v3.json")).version == "customer_groups.v3"
-    assert GroupRules().version == "customer_groups.v4"
+    assert GroupRules(resource("customer_groups.v4.json")).version == "customer_groups.v4"
+    assert GroupRules().version == "customer_groups.v5"
 
 
 @pytest.mark.parametrize("text, title, present, absent", [

@@ -3,9 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from servicelens.evaluation.groups import GOLD_FILE, gold_report, named_groups
+from servicelens.evaluation.groups import GOLD_FILE, REAL_GROUPS_FILE, gold_report, named_groups
 from servicelens.files import read_jsonl
-from servicelens.training.fit_groups import REAL_GROUPS_FILE
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "labeled" / GOLD_FILE
 REAL = GOLD.with_name(REAL_GROUPS_FILE)

@@ -25,7 +25,7 @@ def test_a_clean_file_reads_every_label(tmp_path):
     path = write_csv(tmp_path / "labels.csv", [
         {"title": "Store Associate", "description": "Greet shoppers.", "cs_score": 90, "cs_band": "core",
          "customer_groups": "customers", "weight": ""},
-        {"title": "Payroll Specialist", "description": "Run payroll.", "cs_score": "", "cs_band": "Moderate",
+        {"title": "Payroll Specialist", "description": "Run payroll.", "cs_score": "", "cs_band": "Regular",
          "customer_groups": "internal_teams", "weight": 2},
         {"title": "Hospice Nurse", "description": "Visit patients.", "cs_score": "", "cs_band": "",
          "customer_groups": "patients; parents_families", "weight": ""},
@@ -34,7 +34,7 @@ def test_a_clean_file_reads_every_label(tmp_path):
     assert found.issues == []
     store, payroll, nurse = found.labels
     assert (store.score, store.band, store.groups, store.weight) == (90.0, "core", ("customers",), 1.0)
-    assert (payroll.target, payroll.weight, payroll.row, payroll.line) == (BAND_SCORE["moderate"], 2.0, 2, 3)
+    assert (payroll.target, payroll.weight, payroll.row, payroll.line) == (BAND_SCORE["regular"], 2.0, 2, 3)
     assert nurse.groups == ("patients", "parents_families") and nurse.target is None
     found.raise_for_errors(strict=True)
 
@@ -62,7 +62,7 @@ def test_each_kind_of_problem_names_file_and_row(tmp_path):
         "row 3 (line 4): error: cs_band 'cores' is not a band (did you mean 'core'?)",
         "row 4 (line 5): error: customer group 'patiens' is not in the taxonomy (did you mean 'patients'?)",
         "row 5 (line 6): warning: empty text",
-        "row 6 (line 7): error: cs_score 30 is in band 'low', not 'core'",
+        "row 6 (line 7): error: cs_score 30 is in band 'occasional', not 'core'",
         "row 7 (line 8): error: weight '-1' is not a number above 0 and at most 1000",
         "row 8 (line 9): warning: no label",
         "row 10 (line 11): warning: the same posting as row 9, with the same labels",
@@ -85,7 +85,7 @@ def test_strict_makes_warnings_errors(tmp_path):
 
 
 def test_near_miss_column_names_are_suggested(tmp_path):
-    path = write_csv(tmp_path / "labels.csv", [{"title": "A", "text": "a", "cs_band": "high", "cs_scor": 70}])
+    path = write_csv(tmp_path / "labels.csv", [{"title": "A", "text": "a", "cs_band": "central", "cs_scor": 70}])
     assert "column 'cs_scor' is not used (did you mean 'cs_score'?)" in "\n".join(messages(read_labels([path], GROUPS)))
 
 
@@ -103,7 +103,7 @@ def test_duplicates_across_files_name_the_other_file(tmp_path):
 
 
 def test_export_columns_jsonl_and_xlsx(tmp_path):
-    rows = [{"Job Title": "Cashier", "Job Description": "Ring up purchases.", "req_id": "7", "cs_band": "high"}]
+    rows = [{"Job Title": "Cashier", "Job Description": "Ring up purchases.", "req_id": "7", "cs_band": "central"}]
     jsonl = tmp_path / "labels.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     xlsx = tmp_path / "labels.xlsx"
@@ -111,7 +111,7 @@ def test_export_columns_jsonl_and_xlsx(tmp_path):
     found = read_labels([jsonl, xlsx], GROUPS)
     assert found.issues == []
     assert [(label.title, label.text, label.band) for label in found.labels] == [
-        ("Cashier", "Ring up purchases.", "high"), ("Cashier", "Count the till.", "high")]
+        ("Cashier", "Ring up purchases.", "central"), ("Cashier", "Count the till.", "central")]
     assert set(found.hashes) == {str(jsonl), str(xlsx)}
 
 
@@ -120,9 +120,9 @@ def test_score_error_is_distance_to_the_label_or_its_band():
         return Label("f", 1, 2, "t", "x", score, band, None)
 
     assert label(score=80).score_error(70) == 10
-    assert label(band="high").score_error(70) == 0  # inside 62.5-87.5
-    assert label(band="high").score_error(90) == pytest.approx(2.5)
-    assert label(band="core").score_error(50) == pytest.approx(37.5)
+    assert label(band="central").score_error(70) == 0  # inside 60-80
+    assert label(band="central").score_error(90) == pytest.approx(10)
+    assert label(band="core").score_error(50) == pytest.approx(30)
 
 
 def test_groups_in_another_order_are_the_same_label_and_long_values_are_not_quoted(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from servicelens.batch.local import BatchOptions, predict_table
 from servicelens.inputs.columns import ColumnMap
-from servicelens.inputs.tables import Chunk
+from servicelens.inputs.reader import Chunk
 from servicelens.batch.chunks import ChunkScorer, Limits, RowTimeout, time_budget
 from tests.conftest import ROOT
 

@@ -13,7 +13,8 @@ EXAMPLES = ROOT / "data" / "raw" / "examples"
 runner = CliRunner()
 
 
-def test_bands_follow_the_documented_cut_points():
+def test_models_before_the_scale_keep_their_own_bands():
+    """servicelens.bands: the O*NET-anchored bands of models before 0.2 (scale v1's are in servicelens.scale)."""
     assert [band(s) for s in (0, 37.4, 37.5, 62.5, 87.5, 100)] == ["low", "low", "moderate", "high", "core", "core"]
     assert BAND_NAMES == ("low", "moderate", "high", "core")
 
@@ -119,3 +120,43 @@ def test_version_flag():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"servicelens {__version__} (default model {default_model().name})"
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    result = runner.invoke(app, ["predict", str(tmp_path)])
+    assert result.exit_code != 0
+    assert f"{tmp_path}: is a folder" in result.output + str(result.exception)
+
+
+def test_label_errors_are_printed_once(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("title,description,cs_score\nCashier,Ring up sales.,120\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", "--labels", str(labels), "--check"])
+    assert result.exit_code != 0
+    printed = result.output + str(result.exception or "")  # the error handler prints the exception's message
+    assert printed.count("cs_score '120' is not a number from 0 to 100") == 1, printed
+
+
+def test_help_shows_defaults_examples_and_whole_lines():
+    result = runner.invoke(app, ["predict", "--help"], terminal_width=80)
+    for default in ("[default:\n", "1000]", "100000]", "10.0]"):
+        assert default.replace("\n", "") in result.output.replace("\n", "").replace(" ", "") or default in result.output
+    assert "Examples:" in result.output and "servicelens predict posting.txt" in result.output
+    train = runner.invoke(app, ["train", "--help"], terminal_width=80)
+    assert "Parquet" in train.output and "Parque..." not in train.output and "Example" in train.output
+    for command in (["evaluate"], ["report"], ["models", "use"]):
+        assert "Example" in runner.invoke(app, [*command, "--help"], terminal_width=80).output, command
+
+
+def test_models_diff_compares_the_reading_and_a_tag(shipped_model_dir):
+    jobs = EXAMPLES / "jobs.csv"
+    result = runner.invoke(app, ["models", "diff", "servicelens-0.1.7", str(shipped_model_dir), "--on", str(jobs),
+                                 "--evidence", "--tag", "department=Stores", "--json"])
+    assert result.exit_code == 0, result.output
+    drift = json.loads(result.output)
+    assert drift["changed_band"] is None  # an O*NET-scale model against a scale-v1 model
+    assert drift["evidence"]["units"] > 0 and drift["evidence"]["wrong_sign_b"] == 0
+    assert drift["tag"]["tagged"] >= 1 and 0 <= drift["tag"]["auc_b"] <= 1
+    bad = runner.invoke(app, ["models", "diff", "servicelens-0.1.7", str(shipped_model_dir), "--on", str(jobs),
+                              "--tag", "nope=Stores"])
+    assert bad.exit_code != 0 and "no column 'nope'" in bad.output + str(bad.exception)

@@ -85,3 +85,36 @@ def test_a_posting_always_has_duties(rules):
             "Educate patients on oral hygiene.\nMedical, dental and vision insurance.\n")
     found = sections_of(text, rules)
     assert [section for _, section, _ in found] == ["benefits", "duties", "duties", "benefits"]
+
+
+@pytest.mark.parametrize("heading, section", [
+    ("What You'll Bring", "requirements"), ("What We Need From You", "requirements"), ("Why Acme", "about"),
+    ("Why Riverside Health?", "about"), ("What You'll Get", "benefits"), ("Shifts", "other"),
+    ("Nature of Work", "duties"),
+])
+def test_headings_users_write_go_to_their_section(rules, heading, section):
+    """Headings a new user's postings used (issue 22), each read as what it heads."""
+    found = sections_of(f"{heading}\nThe line under the heading.\n", rules)
+    assert found[0][2] and found[0][1] == section, found
+
+
+def test_a_whole_eeo_paragraph_is_legal_wherever_it_stands():
+    from servicelens.reading.posting import prepare
+
+    text = ("Data Engineer\n\nResponsibilities\n- Build pipelines for the analytics team.\n\n"
+            "Acme is an equal opportunity employer. We are committed to an inclusive environment for all employees "
+            "and consider all qualified applicants.\n\n- Tune the warehouse.\n")
+    posting = prepare(text, None, SectionRules())
+    by_unit = {u: s.section for u, s in zip(posting.units, posting.sections)}
+    assert by_unit["We are committed to an inclusive environment for all employees and consider all qualified "
+                   "applicants."] == "legal"
+    assert by_unit["Build pipelines for the analytics team."] == "duties"
+
+
+def test_an_inline_about_us_line_is_not_scored():
+    from servicelens.reading.posting import prepare
+
+    posting = prepare("Restaurant Server\n\nAbout us \u2013 our bistro serves 2,000 guests a week.\n\nDuties\n"
+                      "- Take orders.\n", None, SectionRules())
+    line = next(u for u in posting.units if "2,000 guests" in u)
+    assert posting.sections[posting.units.index(line)].section == "about"

@@ -4,7 +4,7 @@ Importing the package is cheap; the heavy parts load when ``load_model`` is call
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__", "load_model"]
 
 

@@ -31,12 +31,15 @@ class Errors:
     E006 = "{path}: invalid JSON: {detail}"
     E007 = "{path}: JSON posting needs a 'description' (or 'text') field; found {fields}"
     E008 = "{path}: the posting has no text after cleaning"
+    E009 = "{path}: is a folder; give posting files (servicelens predict {path}/*.txt) or one table with -o"
+    E055 = ("{path}: standard input holds {found}, not {format} (pass --format csv, tsv or jsonl to say what it "
+            "is; XLSX and Parquet must be files)")
     E010 = ("{path}: missing O*NET file '{name}'. Point --onet-dir / $SERVICELENS_ONET_DIR at the "
             "O*NET 29.0 text release, or run 'servicelens data fetch' to download it")
     E011 = ("{path}: missing O*NET rating file '{name}'. Point --ratings-dir / $SERVICELENS_RATINGS_DIR "
             "at the per-element ratings folder")
     E012 = "{path}: column '{column}' not found (columns: {columns})"
-    E013 = "{path}: training table not found; run 'servicelens data build' first"
+    E013 = "{path}: not found (set --postings-dir or $SERVICELENS_POSTINGS_DIR to the folder of the dev postings)"
     E020 = ("{path}: no model found. Choose one with --model PATH (or $SERVICELENS_MODEL), or point --models-dir "
             "(or $SERVICELENS_MODELS_DIR) at a registry of your models; 'servicelens models list' shows what there is")
     E021 = "{path}: model folder has no meta.json"
@@ -99,19 +102,15 @@ class Errors:
     E092 = "{path}: line {line}: cannot read the file past this line ({detail}); it is cut short or damaged"
     E093 = "{path}: sheet row {line}: cannot read the worksheet ({detail}); the file is damaged"
     E094 = "{path}: row {row}: cannot read the table from this row on ({detail}); the file is damaged"
-    E095 = ("the {n} labelled postings ({sources}) give no served and unserved candidate group both: the group "
-            "confidence model cannot be fitted")
     E096 = ("{path}: the group confidence model was fitted on other features than this version of servicelens "
-            "computes; retrain the model (servicelens train) or use the servicelens version that made it")
-    E097 = ("{path}: not found; the current model learned its group confidence from this gold set, and a retrain "
-            "fits it again (pass --labeled-dir with the folder that holds it)")
-    E098 = ("{path}: line {line}: job_id {job_id} is not among the dev postings; is the postings folder the one "
-            "these labels were made on?")
+            "computes; use the servicelens version that made it")
     E099 = "{path}: line {line}: {field} is {value!r}; expected one of {expected}"
     E100 = "{path}: line {line}: {field} is {value!r}; expected {expected}"
     E101 = ("{path}: not found: the postings of source '{source}' are read from there (set --postings-dir / "
             "$SERVICELENS_POSTINGS_DIR and --postings-more-dir / $SERVICELENS_POSTINGS_MORE_DIR)")
     E102 = "{path}: line {line}: posting {key} is not in its source ({detail}); are these the sources the labels were made on?"
+    E104 = "{path}: no column '{column}' to read the tag from; the columns are {columns}"
+    E103 = "{path}: not found; training and evaluation read the labelled corpus from there (pass --labeled-dir)"
 
 
 class Warnings:

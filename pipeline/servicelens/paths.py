@@ -58,7 +58,7 @@ def postings_more_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def labeled_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """Where ``servicelens data build`` writes the generated training tables."""
+    """The labelled data: the corpus, the gold set, the challenge sets (the checkout's ``data/labeled``)."""
     return Path(explicit) if explicit else _from_env(ENV_LABELED_DIR, Path("data") / "labeled")
 
 

@@ -14,7 +14,7 @@ BANDS = (
     (80.0, 5, "core", "serving people is the job"),
     (60.0, 4, "central", "service is central"),
     (40.0, 3, "regular", "a regular part of the job"),
-    (20.0, 2, "occasional", "occasional"),
+    (20.0, 2, "occasional", "dealings with the people served are occasional or indirect"),
     (0.0, 1, "minimal", "no one is served directly"),
 )
 BAND_NAMES = tuple(name for _, _, name, _ in reversed(BANDS))  # minimal ... core

@@ -72,7 +72,7 @@ class Segmenter:
 class Sections:
     """Labels each unit in ``doc.spans["units"]`` with its section (headings get ``<section>_heading``)."""
 
-    def __init__(self, nlp: Language, name: str = "servicelens_sections", rules: str = "sections.v3"):
+    def __init__(self, nlp: Language, name: str = "servicelens_sections", rules: str = "sections.v4"):
         self.name = name
         self.rules = SectionRules(resource(rules + ".json"))
 
@@ -172,7 +172,7 @@ def make_segmenter(nlp: Language, name: str) -> Segmenter:
     return Segmenter(nlp, name)
 
 
-@Language.factory("servicelens_sections", default_config={"rules": "sections.v3"})
+@Language.factory("servicelens_sections", default_config={"rules": "sections.v4"})
 def make_sections(nlp: Language, name: str, rules: str) -> Sections:
     return Sections(nlp, name, rules)
 

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from servicelens.inputs.columns import ColumnMap
 from servicelens.errors import Warnings
-from servicelens.inputs.tables import Chunk
+from servicelens.inputs.reader import Chunk
 from servicelens.outputs.tables import cell_text
 
 if TYPE_CHECKING:  # the batch's main process reads and writes; only workers load the model
     from servicelens.model.loaded import Model, RowScore
     from servicelens.reading.posting import PreparedPosting
 
+#: Default rows read, scored and written at a time.
+CHUNK_ROWS = 1000
 #: Default longest posting text read (characters); longer text is cut with a warning in ``error``.
 MAX_CHARS = 100_000
 #: Default time one row may take to prepare (clean, segment, sections), in seconds; past it the row
@@ -146,11 +148,14 @@ class ChunkScorer:
             result = scores.get(k)
             error = SEPARATOR.join(errors[k])
             if result is None:
-                added.append([None, "", None, None, "", "", version, error])
+                added.append([None, "", None, None, "", "", "", "", None, None, version, error])
             else:
                 stats.scored += 1
+                onet = result.onet
                 added.append([result.cs_score, result.band, result.external, result.internal,
-                              ";".join(result.groups), SEPARATOR.join(result.signals), version, error])
+                              ";".join(result.groups), SEPARATOR.join(result.signals),
+                              onet.code if onet else "", onet.title if onet else "", onet.similarity if onet else None,
+                              onet.deal_with_external_customers if onet else None, version, error])
             if error:
                 row_id = cell_text(chunk.rows[k][self.columns.id]) if self.columns.id is not None else ""
                 stats.note(chunk.first_row + k, chunk.lines[k], row_id[:40], error)

@@ -25,7 +25,8 @@ from servicelens.batch.local import BatchOptions, default_workers
 from servicelens.inputs.columns import ColumnMap, detect_columns
 from servicelens.errors import Errors, InputError, ServicelensError, Warnings
 from servicelens.model.store import model_version, read_meta
-from servicelens.inputs.tables import MISSING, Chunk, open_table
+from servicelens.inputs.reader import MISSING, Chunk
+from servicelens.inputs.tables import open_table
 from servicelens.model.registry import resolve_model
 from servicelens.batch.chunks import Limits
 from servicelens.outputs.tables import ADDED_COLUMNS, added_names, cell_text, neutralise
@@ -42,7 +43,7 @@ except ImportError as exc:  # the optional extra is not installed
 PLUGIN = "servicelens-model"
 # Columns a text-table partition carries from the reader to the scorer (never written).
 PROBLEM, USABLE = "__servicelens_problem__", "__servicelens_usable__"
-_NUMERIC = {"cs_score", "cs_external", "cs_internal"}
+_NUMERIC = {"cs_score", "cs_external", "cs_internal", "onet_similarity", "onet_external_customers"}
 
 
 @dataclass

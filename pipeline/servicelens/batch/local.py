@@ -24,12 +24,12 @@ from typing import Any, Iterator, TextIO
 from servicelens.inputs.columns import ColumnMap, detect_columns
 from servicelens.errors import Errors, InputError
 from servicelens.model.store import model_version, read_meta
-from servicelens.inputs.tables import STDIO, Chunk, open_table, table_format
+from servicelens.inputs.reader import STDIO, Chunk, TableFormat, table_format
+from servicelens.inputs.tables import open_table
 from servicelens.model.registry import resolve_model
-from servicelens.batch.chunks import MAX_CHARS, ROW_SECONDS, ChunkScorer, ChunkStats, Limits
+from servicelens.batch.chunks import CHUNK_ROWS, MAX_CHARS, ROW_SECONDS, ChunkScorer, ChunkStats, Limits
 from servicelens.outputs.tables import XLSX_MAX_ROWS, TableWriter, added_names
 
-CHUNK_ROWS = 1000
 RUN_SUFFIX = ".servicelens-run"
 _MANIFEST = "run.json"
 
@@ -41,6 +41,7 @@ class BatchOptions:
     id_col: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    input_format: str | None = None  # standard input's format (csv, tsv, jsonl); None: from its first bytes
     workers: int | None = None  # None: every core this process may use
     chunk_rows: int = CHUNK_ROWS
     max_chars: int = MAX_CHARS
@@ -68,7 +69,7 @@ class BatchSummary:
         s = self.stats
         rate = (s.rows - self.resumed_rows) / self.seconds if self.seconds else 0.0
         out = [f"scored {s.scored:,} of {s.rows:,} rows ({s.rows - s.scored:,} not scored) in {self.seconds:.1f} s, "
-               f"{rate:,.0f} rows/s -> {self.output} (model {self.model_version})"]
+               f"{rate:,.{0 if rate >= 10 else 1}f} rows/s -> {self.output} (model {self.model_version})"]
         if self.resumed_rows:
             out.append(f"  {self.resumed_rows:,} rows came from the interrupted run")
         for row, line, row_id, message in s.problems[:5]:
@@ -97,14 +98,17 @@ def predict_table(source: str | os.PathLike, output: str | os.PathLike, model: s
     folder = resolve_model(model)
     version = model_version(read_meta(folder))
     started = time.perf_counter()
-    with open_table(source, encoding=options.encoding, delimiter=options.delimiter,
+    fmt = TableFormat(options.input_format) if options.input_format else None
+    with open_table(source, fmt, encoding=options.encoding, delimiter=options.delimiter,
                     chunk_rows=options.chunk_rows) as reader:
         columns = detect_columns(reader.columns, source, options.title_col, options.text_cols, options.id_col)
         added = added_names(options.prefix, reader.columns, source)
         if out_format.name == "xlsx" and (reader.total_rows or 0) >= XLSX_MAX_ROWS:
             raise InputError(Errors.E048.format(path=output, limit=XLSX_MAX_ROWS - 1, rows=reader.total_rows))
         schema = _arrow_schema(source) if reader.format.name == "parquet" and out_format.name == "parquet" else None
-        writer = TableWriter(out_format, reader.columns, added, arrow_schema=schema)
+        # A CSV in, a CSV out: the output keeps the input's delimiter (a ';' file stays a ';' file).
+        same_dialect = reader.delimiter if reader.format.name == out_format.name == "csv" else None
+        writer = TableWriter(out_format, reader.columns, added, delimiter=same_dialect, arrow_schema=schema)
         summary = BatchSummary(source, output, version, columns.names(reader.columns))
         spec = _ScorerSpec(str(folder), columns, options.limits, writer)
         if output == STDIO:
@@ -229,26 +233,35 @@ def _scored_parts(reader, spec: _ScorerSpec, options: BatchOptions, done, err: T
 
 
 class _Progress:
-    """Rows done, rows/s and ETA on stderr, when it is a terminal."""
+    """Progress, rate and ETA on stderr, when it is a terminal: in rows when the table says how many
+    it has (XLSX, Parquet), else in the share of the input's bytes read (a CSV or JSON-lines file),
+    else rows and rate alone (standard input). The total is never guessed from rows so far."""
 
     def __init__(self, reader, enabled: bool, err: TextIO | None):
         stream = err or sys.stderr
         self._reader = reader
         self._bar = None
+        self._rows = 0
+        self._by_bytes = reader.total_rows is None and reader.fraction_read() is not None
         if enabled and stream.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=reader.total_rows, unit=" rows", unit_scale=True, file=stream,
-                             dynamic_ncols=True, smoothing=0.1)
+            if self._by_bytes:
+                self._bar = tqdm(total=100.0, unit="% of input", file=stream, dynamic_ncols=True, smoothing=0.1,
+                                 bar_format="{l_bar}{bar}| {n:.0f}% of the input read [{elapsed}<{remaining}{postfix}]")
+            else:
+                self._bar = tqdm(total=reader.total_rows, unit=" rows", unit_scale=True, file=stream,
+                                 dynamic_ncols=True, smoothing=0.1)
 
     def advance(self, rows: int) -> None:
         if self._bar is None:
             return
-        self._bar.update(rows)
-        fraction = self._reader.fraction_read()
-        if self._reader.total_rows is None and fraction:
-            self._bar.total = max(self._bar.n, int(self._bar.n / fraction))  # estimated from bytes read
-            self._bar.refresh()
+        self._rows += rows
+        if self._by_bytes:
+            self._bar.update(100.0 * (self._reader.fraction_read() or 0.0) - self._bar.n)
+            self._bar.set_postfix_str(f"{self._rows:,} rows", refresh=True)
+        else:
+            self._bar.update(rows)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from servicelens.errors import ServicelensError, Warnings
-from servicelens.outputs.evidence_page import render_html
+from servicelens.outputs.evidence_page import band_meaning, render_html
 from servicelens.files import write_text_atomic
 from servicelens.model.loaded import Model, Result, load_model
 from servicelens.inputs.posting_files import read_posting
@@ -19,10 +19,10 @@ MAX_FILE_CHARS = 1_000_000
 
 
 def summary(result: Result) -> str:
-    """A short human-readable block: score, band, parts and the top evidence."""
+    """A short human-readable block: score, band, parts, the top evidence, the O*NET reference."""
     head = result.source or "<text>"
     lines = [f"{head}",
-             f"  customer-service score {result.cs_score:5.1f}  ({result.band})",
+             f"  customer-service score {result.cs_score:5.1f}  ({result.band}: {band_meaning(result.band)})",
              f"  external {result.external:5.1f}   internal {result.internal:5.1f}   model {result.model_version}"]
     lines.append(f"  how: base {result.base:.1f}, title {result.title_contribution:+.1f}, "
                  f"signals {sum(s.contribution for s in result.signals):+.1f}, other text {result.other:+.1f}")
@@ -37,10 +37,21 @@ def summary(result: Result) -> str:
     if result.groups:
         lines.append("  customer groups:")
         for group in result.groups[:TOP_GROUPS]:
-            said = ", ".join(dict.fromkeys(" ".join(e.text.split()) for e in group.evidence if not e.occupation))
-            why = f'"{said[:60]}"' if said else f"from O*NET: {group.evidence[0].occupation}"
-            lines.append(f"    {group.confidence:4.2f}  {group.group:<21} {group.scope:<8} {group.kind:<8} {why}")
+            lines.append(f"    {group.confidence:4.2f}  {group.label:<26} {group.scope:<8} {group.kind:<8} {_why(group)}")
+    if result.onet:
+        best = result.onet[0]
+        rating = "no rating" if best.deal_with_external_customers is None else f"{best.deal_with_external_customers:.0f}"
+        lines.append(f"  O*NET reference (kept apart from the score): {best.title} ({best.code}), title similarity "
+                     f"{best.similarity:.2f}; O*NET's own 'Deal With External Customers' rating {rating}")
     return "\n".join(lines)
+
+
+def _why(group) -> str:
+    said = [" ".join(e.text.split()) for e in group.evidence if e.section not in ("title", "reading") and not e.occupation]
+    if said:
+        return '"' + ", ".join(dict.fromkeys(said))[:60] + '"'
+    occupation = next((e.occupation for e in group.evidence if e.occupation), None)
+    return f"from the title and O*NET: {occupation}" if occupation else "from the title and the posting's words"
 
 
 def _cut(text: str, path, err: TextIO) -> str:

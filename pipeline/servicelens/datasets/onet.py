@@ -1,10 +1,13 @@
-"""Training labels from O*NET: the occupation table and the task-sentence table.
+"""What servicelens knows from O*NET: the occupation table and the task-sentence table.
 
-Targets are O*NET ratings on a 0-100 scale (O*NET OnLine, release 24.2, O*NET-SOC 2010 codes),
+Models from 0.2 learn the score from the labelled corpus; O*NET gives them knowledge: the
+occupation a title matches (with its ratings: the title prior and the O*NET reference) and task
+statements labelled with work activities (the sentence model's categories). Models before 0.2 were
+fitted to these ratings. Ratings on a 0-100 scale (O*NET OnLine, release 24.2, O*NET-SOC 2010 codes),
 joined to O*NET 29.0 occupations (O*NET-SOC 2019 codes) through the official crosswalk.
 Where several 2010 codes map to one 2019 code, their ratings are averaged.
 
-Definitions (documented in the README and every model card):
+The rating columns:
 - ``cs_score``  = Deal With External Customers (Work Context 4.C.1.b.1.f, ``Context``).
 - ``external``  = mean of Deal With External Customers, Performing for or Working Directly with
   the Public (4.A.4.a.8, Importance) and Assisting and Caring for Others (4.A.4.a.5, Importance).
@@ -13,14 +16,12 @@ Definitions (documented in the README and every model card):
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from servicelens.errors import DataError, Errors
-from servicelens.files import sha256_file
 
 ONET_FILES = {
     "occupations": "Occupation Data.txt",
@@ -69,8 +70,6 @@ SOC_MAJOR_GROUPS = {
     "45": "Farming, fishing & forestry", "47": "Construction & extraction",
     "49": "Installation & repair", "51": "Production", "53": "Transportation & moving",
 }
-OCCUPATION_TABLE = "occupations.parquet"
-SENTENCE_TABLE = "sentences.parquet"
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,33 @@ def load_ratings(ratings_dir: Path) -> pd.DataFrame:
     return out.dropna(subset=["cs_score"]).round(3)
 
 
+def rating_files(ratings_dir: Path) -> list[Path]:
+    """Every per-element rating file of the ratings folder (not the crosswalk), in name order."""
+    files = sorted(p for p in Path(ratings_dir).glob("*.csv") if p.name != CROSSWALK)
+    if not files:
+        raise DataError(Errors.E011.format(path=ratings_dir, name="*.csv"))
+    return files
+
+
+def load_prior_ratings(ratings_dir: Path) -> pd.DataFrame:
+    """Every rating of the folder per O*NET-SOC 2019 code (0-100; a work context's ``Context``, a work
+    activity's ``Importance``), columns named by file, joined through the crosswalk and averaged."""
+    path = Path(ratings_dir) / CROSSWALK
+    if not path.is_file():
+        raise DataError(Errors.E011.format(path=ratings_dir, name=CROSSWALK))
+    crosswalk = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig")[["soc2010_code", "soc2019_code"]]
+    columns = {}
+    for file in rating_files(ratings_dir):
+        frame = pd.read_csv(file, dtype={"Code": str})
+        value = "Context" if "Context" in frame else "Importance"
+        if value not in frame or "Code" not in frame:
+            raise DataError(Errors.E012.format(path=file, column="Context or Importance", columns=list(frame.columns)))
+        columns[file.stem] = pd.to_numeric(frame[value], errors="coerce").groupby(frame["Code"]).mean()
+    ratings = pd.DataFrame(columns)
+    joined = crosswalk.merge(ratings, left_on="soc2010_code", right_index=True, how="inner")
+    return joined.groupby("soc2019_code")[list(columns)].mean().rename_axis("code")
+
+
 def build_sentence_table(onet_dir: Path) -> pd.DataFrame:
     """One row per O*NET 29.0 task statement with 0/1 columns per customer-facing GWA label."""
     tasks = _read_onet(onet_dir, "tasks")
@@ -162,56 +188,7 @@ def build_occupation_table(onet_dir: Path, ratings_dir: Path) -> pd.DataFrame:
     return table[columns].sort_values("code").reset_index(drop=True)
 
 
-def occupation_body(row: pd.Series | dict) -> str:
-    """The body of an occupation presented as a posting: description and a task list."""
-    tasks = "\n".join(f"- {task}" for task in row["tasks"])
-    return f"{row['description']}\n\nResponsibilities:\n{tasks}"
-
-
-def occupation_posting(row: pd.Series | dict) -> str:
-    """An occupation presented as a posting would be: title, description and a task list."""
-    return f"{row['title']}\n\n{occupation_body(row)}"
-
-
 def build_tables(onet_dir: Path, ratings_dir: Path) -> Tables:
     return Tables(build_occupation_table(onet_dir, ratings_dir), build_sentence_table(onet_dir))
 
 
-def write_tables(tables: Tables, out_dir: Path) -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"occupations": out_dir / OCCUPATION_TABLE, "sentences": out_dir / SENTENCE_TABLE}
-    tables.occupations.to_parquet(paths["occupations"], index=False)
-    tables.sentences.to_parquet(paths["sentences"], index=False)
-    return paths
-
-
-def read_tables(labeled_dir: Path) -> Tables:
-    paths = [labeled_dir / OCCUPATION_TABLE, labeled_dir / SENTENCE_TABLE]
-    for path in paths:
-        if not path.is_file():
-            raise DataError(Errors.E013.format(path=path))
-    occupations = pd.read_parquet(paths[0])
-    for column in ("tasks", "alternate_titles", "reported_titles"):
-        occupations[column] = occupations[column].apply(list)
-    return Tables(occupations, pd.read_parquet(paths[1]))
-
-
-MANIFEST = "manifest.json"
-
-
-def build_training_data(onet_dir: Path, ratings_dir: Path, out_dir: Path) -> dict:
-    """Build both tables into ``out_dir`` with a manifest of the inputs' sha256 (for model metadata)."""
-    tables = build_tables(Path(onet_dir), Path(ratings_dir))
-    written = write_tables(tables, Path(out_dir))
-    manifest = {
-        "inputs": {f"{p.parent.name}/{p.name}": sha256_file(p) for p in input_files(Path(onet_dir), Path(ratings_dir))},
-        "tables": {name: {"path": path.name, "rows": len(getattr(tables, name)), "sha256": sha256_file(path)}
-                   for name, path in written.items()},
-    }
-    (Path(out_dir) / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return manifest
-
-
-def read_manifest(labeled_dir: Path) -> dict:
-    path = Path(labeled_dir) / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -10,6 +10,8 @@ from servicelens.evidence.groups import reported
 from servicelens.evaluation.metrics import prf
 
 GOLD_FILE = "gold_groups.jsonl"
+#: Real development postings labelled with their groups before the corpus, by ``job_id`` (kept beside it).
+REAL_GROUPS_FILE = "postings_dev_groups.jsonl"
 
 
 def named_groups(model, text: str, title: str | None) -> list[str]:
@@ -96,3 +98,49 @@ def format_groups(metrics: dict) -> list[str]:
                      f"(n={dev['it_internal_or_end_users_only']['n']}); "
                      f"{dev['named_groups_per_posting']} groups named per posting")
     return lines
+
+
+#: Confidence bins of the reliability table (the share served in each should match its confidence).
+BINS = (0.15, 0.3, 0.5, 0.7, 0.85, 1.0001)
+
+
+def corpus_groups_report(found: Sequence[Sequence], expected: Sequence[dict[str, str]], sources: Sequence[str],
+                         threshold: float) -> dict:
+    """Groups on labelled postings: ``found[i]`` the model's groups of posting ``i`` (``CustomerGroup``),
+    ``expected[i]`` its labelled groups as ``{group: kind}`` (explicit or implied).
+
+    Micro and per-group figures of the named groups; explicit and inferred apart (precision: of the
+    groups named that way, the share labelled at all; recall: of the groups labelled that way, the
+    share named at all); by source; and the reliability of the confidence."""
+    named = [{g.group: g.kind for g in groups if g.confidence >= threshold} for groups in found]
+    out = {**set_metrics((set(n), set(e)) for n, e in zip(named, expected)), "postings": len(found)}
+    kinds = {}
+    for model_kind, label_kind in (("explicit", "explicit"), ("inferred", "implied")):
+        said = sum(1 for n in named for k in n.values() if k == model_kind)
+        right = sum(1 for n, e in zip(named, expected) for g, k in n.items() if k == model_kind and g in e)
+        labelled = sum(1 for e in expected for k in e.values() if k == label_kind)
+        caught = sum(1 for n, e in zip(named, expected) for g, k in e.items() if k == label_kind and g in n)
+        p, r = right / said if said else 0.0, caught / labelled if labelled else 0.0
+        kinds[model_kind] = {"precision": round(p, 3), "recall": round(r, 3),
+                             "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "named": said, "labelled": labelled}
+    out["by_kind"] = kinds
+    out["by_source"] = {s: set_metrics((set(n), set(e)) for n, e, src in zip(named, expected, sources) if src == s)["micro"]
+                        for s in dict.fromkeys(sources)}
+    pairs = [(g.confidence, g.group in e) for groups, e in zip(found, expected) for g in groups]
+    table = []
+    for lo, hi in zip(BINS, BINS[1:]):
+        inside = [(c, s) for c, s in pairs if lo <= c < hi]
+        if inside:
+            table.append({"from": lo, "to": min(hi, 1.0), "groups": len(inside),
+                          "mean_confidence": round(float(np.mean([c for c, _ in inside])), 3),
+                          "share_served": round(float(np.mean([s for _, s in inside])), 3)})
+    out["reliability"] = table
+    return out
+
+
+def keyword_groups(rules, text: str, title: str) -> set[str]:
+    """The keyword baseline: every group one of whose terms occurs in the title or the text."""
+    from servicelens.rules import Units
+
+    joined = Units([title, text])
+    return {m.group for unit in rules.mentions(joined) for m in unit}

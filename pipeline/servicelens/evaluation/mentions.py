@@ -1,9 +1,9 @@
 """How far a model's evidence for customer groups can be trusted: the group mentions it finds, checked
-against mentions people labelled one by one (``group_mentions.jsonl``, see data/labeled/README.md).
+against mentions helper annotators labelled one by one (``group_mentions.jsonl``, see data/labeled/README.md).
 
 A labelled row names a posting (a gold posting by ``id``, a real dev posting by ``job_id``), a group
 and the spans of that group's mentions in one unit of it (offsets into the posting's text as given;
-none for a title given apart from the text). People said whether the unit shows the job serving
+none for a title given apart from the text). The annotators said whether the unit shows the job serving
 those people (``yes``), not (``no``), or serving them as another group (``other``).
 """
 from __future__ import annotations
@@ -112,9 +112,9 @@ def labelled_confidences(model, texts: Mapping[tuple[str, str], tuple[str, str |
 
 def mention_report(model, texts: Mapping[tuple[str, str], tuple[str, str | None]],
                    labels: Sequence[MentionLabel]) -> dict:
-    """The model's evidence confidence for each labelled mention beside what people said: how many
+    """The model's evidence confidence for each labelled mention beside what the annotators said: how many
     of the mentions at each confidence serve the group, how well the confidence ranks them (AUC), how
-    many people place in another group, and how often two people agree.
+    many the annotators place in another group, and how often two annotators agree.
 
     ``texts`` maps each labelled posting to its text and title; labels of other postings are left
     out (``checked`` counts the rest, by source).

@@ -11,9 +11,10 @@ from servicelens.evidence.categories import CATEGORIES
 from servicelens.files import read_jsonl
 from servicelens.evaluation.metrics import prf
 from servicelens.model.loaded import MODEL_SIGNAL_MIN, Model, unit_matches
-from servicelens.model.scorer import PostingScorer, TfidfLogistic, sentence_targets
+from servicelens.model.linear import TfidfLogistic
+from servicelens.model.scorer import PostingScorer, sentence_targets
 from servicelens.reading.sections import SCORED_SECTIONS
-from servicelens.evidence.signals import NEGATION, SignalPatterns
+from servicelens.evidence.signals import NEGATION
 
 CHALLENGE_FILE = "signals_challenge.jsonl"
 
@@ -36,7 +37,7 @@ def sentence_level(scorer: PostingScorer, sentences: pd.DataFrame, folds: int = 
     texts = sentences["text"].tolist()
     for train, test in GroupKFold(folds).split(texts, truth, sentences["group"]):
         fold = PostingScorer(**scorer.get_params())
-        fold.patterns_ = SignalPatterns(scorer.patterns) if not hasattr(scorer, "patterns_") else scorer.patterns_
+        fold.patterns_ = scorer.patterns_
         fold.sentence_model_ = TfidfLogistic.from_sklearn(fold.sentence_pipeline().fit([texts[i] for i in train],
                                                                                         truth[train]))
         decided[test] = _decide(fold, [texts[i] for i in test])

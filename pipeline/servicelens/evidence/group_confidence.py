@@ -1,6 +1,7 @@
-"""How sure servicelens is that a role serves a group: a logistic regression over what the group
-rules found (:func:`servicelens.evidence.groups.candidate_features`), learned from postings labelled
-with the groups they serve (fitted by :mod:`servicelens.training.fit_groups`).
+"""The group confidence of models before 0.2: a logistic regression over what the group rules found
+(:func:`servicelens.evidence.groups.candidate_features`), learned from the gold set. Models from 0.2
+learn their groups from the corpus instead (:mod:`servicelens.evidence.group_model`); this module
+only loads and applies the older models' confidence.
 """
 from __future__ import annotations
 

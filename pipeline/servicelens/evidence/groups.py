@@ -1,7 +1,7 @@
 """Customer groups: who a role serves, found in the words of the posting (explicit) or inferred from
 the O*NET occupations its title matches (see :mod:`servicelens.evidence.group_inference`).
 
-The taxonomy and the rules are a versioned data file (``resources/customer_groups.v4.json``; a
+The taxonomy and the rules are a versioned data file (``resources/customer_groups.v5.json``; a
 model keeps the version it was trained with): the terms that name each group, phrases that name
 people who are not being served, the cues that show a group is being served, and context rules
 that re-map a term ("visitors" to a hotel are guests, to a park the public). Plain functions over
@@ -21,7 +21,7 @@ from servicelens.errors import DataError
 from servicelens.reading.posting import PreparedPosting
 from servicelens.rules import RuleFile, Units, compile_rule, haystack, rule_set
 
-DEFAULT_GROUPS = "customer_groups.v4.json"
+DEFAULT_GROUPS = "customer_groups.v5.json"
 IGNORE = ""  # the "group" of a phrase that names people who are not being served
 #: Confidence of one mention, by where it stands and whether the unit shows it is being served.
 MENTION_CONFIDENCE = {("duties", True): 0.9, ("duties", False): 0.45,
@@ -166,6 +166,17 @@ class GroupRules(RuleFile):
             kept[k].append(Mention(start, end, group, group))
         return [sorted((m for m in unit if m.group != IGNORE), key=lambda m: m.start) if unit else []
                 for unit in kept]
+
+    def business_reading(self, title: str, text: str) -> bool:
+        """Whether the posting reads as dealing with businesses: a rule that makes a posting's or a
+        title's "customers" clients applies (B2B, SaaS, accounts, wholesale ...)."""
+        context = {"title": haystack(title), "posting": haystack(text)}
+        for rule in self._resolution_by_group.get("customers", ()):
+            _, rule = rule
+            if rule.target == "clients" and rule.where in context and rule.when.search(context[rule.where]) \
+                    and not (rule.unless and rule.unless.search(context["posting"])):
+                return True
+        return False
 
     def resolve(self, mention: Mention, term: str | bytes, context: dict[str, str | bytes],
                 cache: dict[int, bool]) -> str | None:

@@ -2,7 +2,7 @@
 
 Plain functions over unit strings (fast, used by batch scoring); :mod:`servicelens.spacy_components` wraps them as
 the spaCy component ``customer_signals``. The patterns are a versioned data file
-(``resources/customer_signals.v2.json``; a model keeps the version it was trained with, so earlier
+(``resources/customer_signals.v3.json``; a model keeps the version it was trained with, so earlier
 versions stay beside it); the learned part (a sentence classifier trained on O*NET task statements)
 lives in the model and adds signals the patterns miss.
 """
@@ -15,7 +15,7 @@ from servicelens.evidence.categories import CATEGORIES, EXTERNAL_CATEGORIES
 from servicelens.errors import DataError
 from servicelens.rules import RuleFile, Units, compile_rule, haystack, rule_set
 
-DEFAULT_PATTERNS = "customer_signals.v2.json"
+DEFAULT_PATTERNS = "customer_signals.v3.json"
 NEGATION = "negation"
 #: How much a qualified signal ("occasionally cover reception") counts compared with a plain one.
 QUALIFIED_WEIGHT = 0.4
@@ -64,6 +64,10 @@ class SignalPatterns(RuleFile):
     def find_all(self, units: Sequence[str]) -> list[list[Match]]:
         """Pattern signals of every unit of a posting: overlapping matches of one category merged,
         best first, with negation and modality applied."""
+        return self.scan(units)[0]
+
+    def scan(self, units: Sequence[str]) -> tuple[list[list[Match]], set[int]]:
+        """``find_all``, and which units hold a hedge ("occasionally", "as required")."""
         joined = Units(units)
         found: list[list[Match]] = [[] for _ in joined.units]
         for index in self.any_pattern.Match(joined.data) or ():
@@ -73,7 +77,7 @@ class SignalPatterns(RuleFile):
         statements, qualifiers = self.modality(joined)
         return [self._qualify(unit, _merge(matches), statements.get(k, []), k in qualifiers)
                 if matches or k in statements else []
-                for k, (unit, matches) in enumerate(zip(joined.units, found))]
+                for k, (unit, matches) in enumerate(zip(joined.units, found))], set(qualifiers)
 
     def _qualify(self, unit: str, matches: list[Match], statements: list[tuple[int, int]],
                  qualified: bool) -> list[Match]:

@@ -82,6 +82,8 @@ def read_posting(path: str | Path) -> Posting:
     """Read a posting file; raise :class:`InputError` naming the file when it cannot be used."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise InputError(Errors.E009.format(path=path))
     if suffix not in POSTING_SUFFIXES:
         raise InputError(Errors.E005.format(path=path, suffix=suffix or "(none)",
                                             expected=", ".join(POSTING_SUFFIXES)))

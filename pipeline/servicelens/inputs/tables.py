@@ -16,158 +16,21 @@ import json
 import os
 import re
 import sys
-import zipfile
-from dataclasses import dataclass
 from functools import partial
-from itertools import chain, count
+from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterator
 
 from servicelens.errors import Errors, InputError, Warnings
 from servicelens.inputs.posting_files import detect_encoding
+from servicelens.inputs.reader import MISSING, STDIO, TableFormat, TableReader, table_format
+from servicelens.inputs.workbooks import open_parquet, open_xlsx
 
-FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
-#: Formats that may be gzipped (``.csv.gz``): they are read and written as a stream.
-STREAM_FORMATS = ("csv", "tsv", "jsonl")
-STDIO = "-"
 _SAMPLE_BYTES = 1 << 20
 _DELIMITERS = ",;\t|"
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_DEPTH = 100  # JSON nesting kept in a JSON-lines row; a posting's values nest a few levels at most
-
-
-class Missing:
-    """A JSON-lines row without one of the table's keys (written back without it)."""
-
-    _instance = None
-
-    def __new__(cls):
-        cls._instance = cls._instance or super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __reduce__(self):
-        return Missing, ()
-
-
-MISSING = Missing()
-
-
-@dataclass(frozen=True)
-class TableFormat:
-    name: str  # csv | tsv | xlsx | parquet | jsonl
-    gzip: bool = False
-
-    @property
-    def suffix(self) -> str:
-        return f".{self.name}" + (".gz" if self.gzip else "")
-
-
-def table_format(path: str | os.PathLike) -> TableFormat:
-    """The format a path's extension names (``-``, standard input or output, is CSV)."""
-    name = str(path)
-    if name == STDIO:
-        return TableFormat("csv")
-    lower = name.lower()
-    compressed = lower.endswith(".gz")
-    stem = lower[:-3] if compressed else lower
-    for fmt in FORMATS:
-        if stem.endswith("." + fmt) and (not compressed or fmt in STREAM_FORMATS):
-            return TableFormat(fmt, compressed)
-    expected = ", ".join([f".{f}" for f in FORMATS] + [f".{f}.gz" for f in STREAM_FORMATS])
-    raise InputError(Errors.E040.format(path=name, expected=expected))
-
-
-def is_table(path: str | os.PathLike) -> bool:
-    try:
-        table_format(path)
-    except InputError:
-        return False
-    return str(path) != STDIO
-
-
-@dataclass
-class Chunk:
-    """A run of consecutive rows; ``rows[k]`` holds one value per column of the table."""
-
-    index: int  # 0, 1, 2 ... in input order
-    first_row: int  # 1-based data row number of rows[0]
-    rows: list[list[Any]]
-    lines: list[int]  # where each row starts in the file (line, or sheet row), for messages
-    problems: list[str]  # a reading problem per row ("" when none)
-    usable: list[bool]  # False: the row's values cannot be trusted to score (a broken line)
-    batch: Any = None  # Parquet input: the pyarrow RecordBatch these rows came from
-
-
-class TableReader:
-    """An open table: its ``columns`` and its rows in chunks (see ``open_table``)."""
-
-    def __init__(self, source: str, fmt: TableFormat, columns: list[str],
-                 rows: Iterator[tuple[int, list[Any], str, bool]] | None = None, *, batches: Iterator[Any] | None = None,
-                 total_rows: int | None = None, position: Callable[[], float] | None = None,
-                 encoding: str | None = None, delimiter: str | None = None, closers: Sequence[Callable] = ()):
-        self.source = source
-        self.format = fmt
-        self.columns = columns
-        self.total_rows = total_rows  # when the format says (XLSX, Parquet)
-        self.encoding = encoding  # text formats: as detected or given
-        self.delimiter = delimiter  # CSV and TSV
-        self._rows = rows if rows is not None else iter(())  # (line, values, problem, usable) per row
-        self._batches = batches  # Parquet: record batches instead of rows
-        self._position = position  # fraction of the input read so far, when known
-        self._closers = list(closers)
-
-    def chunks(self, size: int) -> Iterator[Chunk]:
-        if self._batches is not None:
-            yield from self._parquet_chunks()
-            return
-        index, row_number = 0, 1
-        buffer: list[tuple[int, list[Any], str, bool]] = []
-        for item in self._rows:
-            buffer.append(item)
-            if len(buffer) == size:
-                yield self._chunk(index, row_number, buffer)
-                index, row_number, buffer = index + 1, row_number + size, []
-        if buffer:
-            yield self._chunk(index, row_number, buffer)
-
-    @staticmethod
-    def _chunk(index: int, first_row: int, items: list[tuple[int, list[Any], str, bool]]) -> Chunk:
-        lines, rows, problems, usable = (list(column) for column in zip(*items))
-        return Chunk(index, first_row, rows, lines, problems, usable)
-
-    def _parquet_chunks(self) -> Iterator[Chunk]:
-        import pyarrow as pa
-
-        first = 1
-        for index in count():
-            try:
-                batch = next(self._batches, None)
-            except (pa.ArrowException, OSError) as exc:  # a damaged page is found when it is read
-                raise InputError(Errors.E094.format(path=self.source, row=first, detail=_detail(exc))) from exc
-            if batch is None:
-                return
-            values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            rows = [list(r) for r in zip(*values)] if values else [[] for _ in range(batch.num_rows)]
-            yield Chunk(index, first, rows, list(range(first, first + len(rows))), [""] * len(rows),
-                        [True] * len(rows), batch)
-            first += len(rows)
-
-    def fraction_read(self) -> float | None:
-        return self._position() if self._position else None
-
-    def close(self) -> None:
-        for closer in reversed(self._closers):
-            closer()
-
-    def __enter__(self) -> TableReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def open_table(path: str | os.PathLike, fmt: TableFormat | None = None, *, encoding: str | None = None,
@@ -181,18 +44,19 @@ def open_table(path: str | os.PathLike, fmt: TableFormat | None = None, *, encod
     one row are kept with that row.
     """
     source = str(path)
+    given = fmt is not None
     fmt = fmt or table_format(source)
     if opener is None and source != STDIO and not Path(source).is_file():
         raise InputError(Errors.E001.format(path=source))
     if opener is None and source != STDIO and os.path.getsize(source) == 0:
         raise InputError(Errors.E002.format(path=source))  # (else "not a zip file" for an empty .xlsx)
     if fmt.name == "xlsx":
-        return _open_xlsx(source)
+        return open_xlsx(source)
     if fmt.name == "parquet":
-        return _open_parquet(source, chunk_rows)
+        return open_parquet(source, chunk_rows)
     if opener is None and source != STDIO:
         opener = partial(open, source, "rb")
-    return _open_text(source, fmt, encoding, delimiter, opener)
+    return _open_text(source, fmt, encoding, delimiter, opener, given)
 
 
 # -- text formats: CSV, TSV, JSON lines ------------------------------------------------------------
@@ -217,8 +81,22 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _stdin_format(sample: bytes, fmt: TableFormat, given: bool) -> TableFormat:
+    """The format of standard input: as given with ``--format``, else JSON lines when it starts with
+    ``{``, else CSV. What cannot be read as the format is refused before any row is scored."""
+    head = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
+    found = ("JSON lines" if head.startswith(b"{") else "a JSON array" if head.startswith(b"[")
+             else "an XLSX workbook" if head.startswith(b"PK\x03\x04") else "a Parquet file" if head.startswith(b"PAR1")
+             else "a gzip stream" if head.startswith(b"\x1f\x8b") else "text")
+    if not given and found == "JSON lines":
+        return TableFormat("jsonl")
+    if found not in ("text", "JSON lines") or (found == "JSON lines") != (fmt.name == "jsonl"):
+        raise InputError(Errors.E055.format(path=STDIO, found=found, format=fmt.name.upper()))
+    return fmt
+
+
 def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: str | None,
-               opener: Callable[[], BinaryIO] | None) -> TableReader:
+               opener: Callable[[], BinaryIO] | None, given: bool = False) -> TableReader:
     closers = []
     position = None
     if opener is None:  # standard input
@@ -237,6 +115,8 @@ def _open_text(source: str, fmt: TableFormat, encoding: str | None, delimiter: s
         raise InputError(Errors.E041.format(path=source, format=fmt.suffix, detail=exc)) from exc
     if not sample.strip():
         raise InputError(Errors.E002.format(path=source))
+    if opener is None:  # standard input has no name to say its format: its first bytes say it
+        fmt = _stdin_format(sample, fmt, given)
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -447,91 +327,3 @@ def _jsonl_reader(source, fmt, records, columns, position, encoding, closers) ->
             yield line, [record.get(c, MISSING) for c in columns], problem, True
 
     return TableReader(source, fmt, columns, rows(), position=position, encoding=encoding, closers=closers)
-
-
-# -- XLSX and Parquet ----------------------------------------------------------------------------
-
-def _open_xlsx(source: str) -> TableReader:
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-
-    if source == STDIO:
-        raise InputError(Errors.E044.format(path=source))
-    try:
-        book = load_workbook(source, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        header = next(values, None)
-        # Excel saves each formula's value beside it; a program that writes XLSX may not. Such a
-        # formula reads as empty, so its cells are found (in a second reading) and named.
-        closers, formulas = [book.close], None
-        if _has_formulas(source):
-            written = load_workbook(source, read_only=True, data_only=False)
-            closers.append(written.close)
-            formulas = written.worksheets[0].iter_rows(values_only=True)
-            next(formulas, None)
-    except Exception as exc:  # openpyxl raises whatever its zip and XML readers raise on a damaged file
-        raise InputError(Errors.E041.format(path=source, format=".xlsx", detail=_detail(exc))) from exc
-    if header is None:
-        for close in closers:
-            close()
-        raise InputError(Errors.E002.format(path=source))
-    columns = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(header)]
-    width = len(columns)
-    total = sheet.max_row - 1 if sheet.max_row else None
-
-    def rows() -> Iterator[tuple[int, list[Any], str, bool]]:
-        number = 1
-        while True:
-            try:
-                row = next(values, None)
-                written = next(formulas, ()) if formulas is not None else ()
-            except Exception as exc:  # a damaged worksheet is found while it is read
-                raise InputError(Errors.E093.format(path=source, line=number + 1, detail=_detail(exc))) from exc
-            if row is None:
-                return
-            number += 1
-            unsaved = [f"{get_column_letter(i + 1)}{number}" for i, (value, formula) in enumerate(zip(row, written))
-                       if value is None and formula is not None]
-            if all(v is None for v in row) and not unsaved:
-                continue
-            problem = Warnings.W022.format(cells=", ".join(unsaved[:5])) if unsaved else ""
-            yield number, list(row[:width]) + [None] * (width - len(row)), problem, True
-
-    return TableReader(source, TableFormat("xlsx"), columns, rows(), total_rows=total, closers=closers)
-
-
-def _detail(exc: Exception) -> str:
-    """An exception as one line of printable text (pyarrow's span lines and quote damaged bytes)."""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(exc)).split()) or type(exc).__name__
-
-
-def _has_formulas(source: str) -> bool:
-    """Whether a worksheet of the XLSX file holds a formula (its XML scanned as bytes, not parsed)."""
-    tag = re.compile(rb"<(?:\w+:)?f[\s/>]")
-    with zipfile.ZipFile(source) as archive:
-        for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(name) as xml:
-                tail = b""
-                while block := xml.read(1 << 20):
-                    if tag.search(tail + block):
-                        return True
-                    tail = block[-16:]
-    return False
-
-
-def _open_parquet(source: str, chunk_rows: int) -> TableReader:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if source == STDIO:
-        raise InputError(Errors.E044.format(path=source))
-    try:
-        table = pq.ParquetFile(source)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(Errors.E041.format(path=source, format=".parquet", detail=_detail(exc))) from exc
-    columns = list(table.schema_arrow.names)
-    return TableReader(source, TableFormat("parquet"), columns, total_rows=table.metadata.num_rows,
-                       batches=table.iter_batches(batch_size=chunk_rows), closers=[table.close])

@@ -20,7 +20,7 @@ from scipy.special import expit
 #: scikit-learn's default token pattern, "(?u)\\b\\w\\w+\\b": the same tokens.
 WORD_TOKEN = re.compile(r"\w\w+")
 _SPACES = re.compile(r"\s\s+")
-ANALYZERS = ("word", "unit_word", "char_wb")
+ANALYZERS = ("word", "unit_word", "char_wb", "title_word")
 
 State = tuple[dict[str, Any], dict[str, np.ndarray]]  # (JSON spec, arrays)
 
@@ -55,6 +55,21 @@ def unit_word_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[s
     return [term for line in text.split("\n") for term in word_ngrams(line, ngram_range)]
 
 
+def _singular(token: str) -> str:
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith("ss") and len(token) > 3:
+        return token[:-1]
+    return token
+
+
+def title_word_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+    """Word 1-2-grams of a job title with each word made singular ("Registered Nurses" reads as
+    "Registered Nurse"): titles name one worker or many."""
+    tokens = [_singular(t) for t in WORD_TOKEN.findall(text.lower())]
+    return tokens + [" ".join(pair) for pair in zip(tokens, tokens[1:])]
+
+
 def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = (3, 5)) -> list[str]:
     """scikit-learn's ``char_wb`` analyzer: character n-grams inside word boundaries, padded by a space."""
     lo, hi = ngram_range
@@ -73,7 +88,8 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = (3, 5)) -> list[str
     return out
 
 
-_ANALYZE = {"word": word_ngrams, "unit_word": unit_word_ngrams, "char_wb": char_wb_ngrams}
+_ANALYZE = {"word": word_ngrams, "unit_word": unit_word_ngrams, "char_wb": char_wb_ngrams,
+            "title_word": title_word_ngrams}
 
 
 @dataclass
@@ -145,7 +161,7 @@ class Tfidf:
         terms = [t for t, _ in sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])]
         kind = analyzer or vectorizer.analyzer
         dtype = np.dtype(vectorizer.dtype).name
-        ngram_range = (1, 2) if kind == "unit_word" else vectorizer.ngram_range  # the analyzer's own
+        ngram_range = (1, 2) if kind in ("unit_word", "title_word") else vectorizer.ngram_range  # the analyzer's own
         return cls(terms, np.asarray(vectorizer.idf_, dtype=np.float64), kind, ngram_range,
                    bool(vectorizer.sublinear_tf), vectorizer.norm == "l2", dtype)
 
@@ -233,3 +249,48 @@ class Logistic:
         coef = np.vstack([np.atleast_2d(e.coef_) for e in estimators]).astype(np.float64)
         intercept = np.concatenate([np.atleast_1d(e.intercept_) for e in estimators]).astype(np.float64)
         return cls(coef, intercept, mean, scale)
+
+
+@dataclass
+class TfidfLinear:
+    """A TF-IDF weighting and a ridge over it (the text and title models)."""
+
+    tfidf: Tfidf
+    linear: Linear
+
+    def predict(self, docs: Sequence[str]) -> np.ndarray:
+        return self.linear.predict(self.tfidf.transform(docs))
+
+    def state(self) -> State:
+        return nested(tfidf=self.tfidf.state(), linear=self.linear.state())
+
+    @classmethod
+    def from_state(cls, spec: dict, arrays: dict) -> TfidfLinear:
+        return cls(Tfidf.from_state(*unnest(spec, arrays, "tfidf")), Linear.from_state(*unnest(spec, arrays, "linear")))
+
+    @classmethod
+    def from_sklearn(cls, pipeline, analyzer: str | None = None) -> TfidfLinear:
+        return cls(Tfidf.from_sklearn(pipeline.steps[0][1], analyzer), Linear.from_sklearn(pipeline.steps[-1][1]))
+
+
+@dataclass
+class TfidfLogistic:
+    """A TF-IDF weighting and one logistic regression per category over it (the sentence model)."""
+
+    tfidf: Tfidf
+    logistic: Logistic
+
+    def predict_proba(self, docs: Sequence[str]) -> np.ndarray:
+        return self.logistic.predict_proba(self.tfidf.transform(docs))
+
+    def state(self) -> State:
+        return nested(tfidf=self.tfidf.state(), logistic=self.logistic.state())
+
+    @classmethod
+    def from_state(cls, spec: dict, arrays: dict) -> TfidfLogistic:
+        return cls(Tfidf.from_state(*unnest(spec, arrays, "tfidf")),
+                   Logistic.from_state(*unnest(spec, arrays, "logistic")))
+
+    @classmethod
+    def from_sklearn(cls, pipeline) -> TfidfLogistic:
+        return cls(Tfidf.from_sklearn(pipeline.steps[0][1]), Logistic.from_sklearn(pipeline.steps[-1][1]))

@@ -2,90 +2,39 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from servicelens.bands import band
-from servicelens.evidence.categories import CATEGORIES
+from servicelens import bands as legacy_bands
+from servicelens import scale
 from servicelens.errors import Errors, InputError, ModelError
-from servicelens.evidence.group_inference import GroupInferrer
+from servicelens.evidence.categories import CATEGORIES
 from servicelens.evidence.group_confidence import check_confidence
-from servicelens.evidence.groups import (CustomerGroup, Evidence, GroupRules, Scorer, candidates, customer_groups, feature_names,
-                     named, rule_confidence)
+from servicelens.evidence.group_inference import GroupInferrer
+from servicelens.evidence.group_model import GroupModel
+from servicelens.evidence.groups import (FEATURES, REPORT_THRESHOLD, CustomerGroup, Evidence, GroupRules, Scorer,
+                                         candidates, customer_groups, feature_names, named, rule_confidence)
+from servicelens.model.explain import Contributions
+from servicelens.model.group_reading import learned_groups
 from servicelens.model.linear import Logistic
+from servicelens.model.registry import resolve_model
+from servicelens.model.results import Result, RowScore, Signal
+from servicelens.model.scorer import PostingScorer
 from servicelens.model.store import PARTS_FILE, load_parts, model_version
 from servicelens.paths import resource
 from servicelens.reading.posting import PreparedPosting, prepare
-from servicelens.model.registry import resolve_model
-from servicelens.model.scorer import Contributions, PostingScorer
 from servicelens.reading.sections import SectionRules
 
 #: The names of a model's parts in its folder (``store.PARTS_FILE``).
-SCORER, GROUPS, GROUP_CONFIDENCE = "scorer", "groups", "group_confidence"
-TOP_SIGNALS = 5
+SCORER, GROUPS, GROUP_CONFIDENCE, GROUP_MODEL = "scorer", "groups", "group_confidence", "group_model"
 #: Phrases a batch row names in ``top_signals``.
 ROW_SIGNALS = 3
 _PHRASE_CHARS = 60
 #: A unit the sentence model alone marks needs at least this much evidence to be shown as a signal.
 MODEL_SIGNAL_MIN = 0.25
-
-
-@dataclass(frozen=True)
-class Signal:
-    """A customer-facing phrase (or a whole unit, when the learned model found it) that moved the score.
-
-    ``start``/``end`` index the text as given (``text`` is the cleaned phrase); a signal in a
-    separately given title has no offsets. ``contribution`` is in score points: ``Result.base``
-    + ``Result.title_contribution`` + every signal's contribution + ``Result.other`` = ``Result.cs_score``.
-    """
-
-    text: str
-    start: int | None
-    end: int | None
-    unit: int | None
-    section: str
-    category: str
-    polarity: str
-    confidence: float
-    contribution: float
-    source: str
-
-
-@dataclass(frozen=True)
-class RowScore:
-    """One posting's batch row: its scores, the groups it names and its strongest phrase signals."""
-
-    cs_score: float
-    band: str
-    external: float
-    internal: float
-    groups: tuple[str, ...]  # by confidence, at or above the report threshold
-    signals: tuple[str, ...]  # phrases, strongest first
-
-
-@dataclass
-class Result:
-    cs_score: float
-    band: str
-    external: float
-    internal: float
-    base: float
-    title_contribution: float  # what the job title says
-    other: float  # text that is not a marked signal (words the model weighs), and clipping at 0/100
-    signals: list[Signal] = field(default_factory=list)
-    groups: list[CustomerGroup] = field(default_factory=list)  # by confidence; ``groups.reported`` names them
-    model_version: str = ""
-    title: str | None = None
-    source: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def top_signals(self, n: int = TOP_SIGNALS) -> list[Signal]:
-        return sorted(self.signals, key=lambda s: -abs(s.contribution))[:n]
 
 
 class Model:
@@ -96,28 +45,33 @@ class Model:
         parts, meta = load_parts(folder)
         if SCORER not in parts:
             raise ModelError(Errors.E025.format(path=folder, name=f"{PARTS_FILE}: {SCORER}"))
+        group_model = GroupModel.from_state(*parts[GROUP_MODEL]) if GROUP_MODEL in parts else None
+        if group_model is not None and parts[GROUP_MODEL][0].get("rule_features") != list(FEATURES):
+            raise ModelError(Errors.E096.format(path=folder / PARTS_FILE))
         self._assemble(PostingScorer.from_state(*parts[SCORER]), meta,
                        GroupInferrer.from_state(*parts[GROUPS]) if GROUPS in parts else None,
-                       Logistic.from_state(*parts[GROUP_CONFIDENCE]) if GROUP_CONFIDENCE in parts else None, folder)
+                       Logistic.from_state(*parts[GROUP_CONFIDENCE]) if GROUP_CONFIDENCE in parts else None, folder,
+                       group_model)
 
     def parts(self) -> dict:
         """The model's fitted parts as ``store.save_model`` writes them."""
-        return stored_parts(self.estimator, self.inferrer, self.confidence)
+        return stored_parts(self.estimator, self.inferrer, self.confidence, self.group_model)
 
     @classmethod
     def from_parts(cls, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None = None,
-                   confidence=None) -> Model:
+                   confidence=None, group_model: GroupModel | None = None) -> Model:
         """A model that is not a folder (yet): one being trained, or a retrain's candidate fitted on
         part of the labels. ``confidence`` is a fitted group confidence, recorded in
-        ``meta["group_confidence"]``."""
+        ``meta["group_confidence"]`` (models before 0.2)."""
         model = cls.__new__(cls)
-        model._assemble(estimator, meta, inferrer, confidence, None)
+        model._assemble(estimator, meta, inferrer, confidence, None, group_model)
         return model
 
     def _assemble(self, estimator, meta: dict[str, Any], inferrer: GroupInferrer | None, confidence,
-                  path: Path | None) -> None:
+                  path: Path | None, group_model: GroupModel | None = None) -> None:
         self.path = path
         self.estimator, self.meta, self.inferrer, self.confidence = estimator, meta, inferrer, confidence
+        self.group_model = group_model
         rules = meta.get("rules", {})
         self.section_rules = SectionRules(resource(rules.get("sections", "sections.v1") + ".json"))
         self.group_rules = GroupRules(resource(rules.get("groups", "customer_groups.v1") + ".json"))
@@ -129,6 +83,10 @@ class Model:
     @property
     def version(self) -> str:
         return model_version(self.meta)
+
+    def band(self, score: float) -> str:
+        """The score's band on the model's scale (models before 0.2: the O*NET-anchored bands)."""
+        return scale.band(score) if self.meta.get("scale") else legacy_bands.band(score)
 
     def prepare(self, text: str, title: str | None = None) -> PreparedPosting:
         return prepare(text, title, self.section_rules)
@@ -147,27 +105,36 @@ class Model:
         title_points = round(float(parts.title[0, 0]), 2)
         # Clipping at 0 or 100 is reported as part of `other`, so the parts still add up.
         other = cs - round(float(base[0]), 2) - title_points - sum(s.contribution for s in signals)
-        return Result(cs_score=cs, band=band(cs), external=round(float(scores[1]), 1),
+        return Result(cs_score=cs, band=self.band(cs), external=round(float(scores[1]), 1),
                       internal=round(float(scores[2]), 1), base=round(float(base[0]), 2),
                       title_contribution=title_points, other=round(other, 2), signals=signals,
-                      groups=self.groups(posting), model_version=self.version,
-                      title=posting.title or None, source=source)
+                      groups=self.groups_many([posting], parts.text_features)[0], model_version=self.version,
+                      title=posting.title or None, source=source, onet=self.onet_reference([posting.title])[0])
 
+    # -- the O*NET reference -----------------------------------------------------------------
+    def onet_reference(self, titles: Sequence[str]) -> list[list]:
+        """For each title, the O*NET occupations it most likely is (none for models without a matcher)."""
+        matcher = getattr(self.estimator, "occupations_", None)
+        return matcher.reference(list(titles)) if matcher is not None else [[] for _ in titles]
+
+    # -- customer groups ---------------------------------------------------------------------
     def groups(self, posting: PreparedPosting) -> list[CustomerGroup]:
-        """Who the role serves: groups the posting names, and groups its title implies (O*NET)."""
+        """Who the role serves: groups the posting names, and groups its words, title or O*NET
+        occupation imply."""
         return self.groups_many([posting])[0]
 
-    def inferred_confidences(self, postings: Sequence[PreparedPosting]) -> list[dict[str, float]]:
-        """For each posting, the groups its title implies (O*NET) and their confidence."""
-        return [{g: c for g, (c, _) in implied.items()} for implied in self._inferred(postings)]
-
-    def _inferred(self, postings: Sequence[PreparedPosting]) -> list[dict[str, tuple[float, str]]]:
+    def inferred(self, postings: Sequence[PreparedPosting]) -> list[dict[str, tuple[float, str]]]:
+        """For each posting, the groups its title implies through O*NET: confidence and occupation."""
         return self.inferrer.infer([p.title for p in postings]) if self.inferrer else [{}] * len(postings)
 
-    def groups_many(self, postings: Sequence[PreparedPosting]) -> list[list[CustomerGroup]]:
-        inferred = self._inferred(postings)
+    def inferred_confidences(self, postings: Sequence[PreparedPosting]) -> list[dict[str, float]]:
+        return [{g: c for g, (c, _) in implied.items()} for implied in self.inferred(postings)]
+
+    def groups_many(self, postings: Sequence[PreparedPosting], text_X=None) -> list[list[CustomerGroup]]:
+        if self.group_model is not None:
+            return learned_groups(self, postings, text_X)
         out = []
-        for posting, implied in zip(postings, inferred):
+        for posting, implied in zip(postings, self.inferred(postings)):
             span = posting.original_span(posting.title_unit) if posting.title_unit is not None else (None, None)
             evidence = {g: Evidence(posting.title, *span, posting.title_unit, "title", c, occupation)
                         for g, (c, occupation) in implied.items()}
@@ -176,12 +143,15 @@ class Model:
         return out
 
     def candidates_many(self, postings: Sequence[PreparedPosting]) -> list[tuple[list[str], np.ndarray]]:
-        """For each posting, the groups it may serve and their features (what the confidence weighs)."""
+        """For each posting, the groups it may serve and their rule features (models before 0.2)."""
         return [candidates(p, self.group_rules, self.estimator.patterns_, implied)
                 for p, implied in zip(postings, self.inferred_confidences(postings))]
 
-    def group_ids_many(self, postings: Sequence[PreparedPosting]) -> list[tuple[str, ...]]:
+    def group_ids_many(self, postings: Sequence[PreparedPosting], text_X=None) -> list[tuple[str, ...]]:
         """The groups each posting names (as ``reported(groups)`` would), all weighed at once."""
+        if self.group_model is not None:
+            return [tuple(g.group for g in groups if g.confidence >= REPORT_THRESHOLD)
+                    for groups in learned_groups(self, postings, text_X)]
         found = self.candidates_many(postings)
         rows = [features for groups, features in found if groups]
         confidence = self.group_scorer(np.vstack(rows)) if rows else np.zeros(0)
@@ -191,12 +161,14 @@ class Model:
             at += len(groups)
         return out
 
+    # -- signals -----------------------------------------------------------------------------
     @staticmethod
     def _signal_points(texts: Sequence[str], parts: Contributions) -> list[tuple[int, Any, float]]:
-        """Each signal of the postings' scored units (``texts``, all in a row, as ``parts.units``), as
-        (unit row, match, points): a unit's contribution shared among its signals by their confidence."""
+        """Each signal of the postings' scored units (``texts``, all in a row, as ``parts.signals``), as
+        (unit row, match, points): what a unit's evidence adds, shared among its signals by their
+        confidence. A unit's words are not a phrase's doing: they go to ``Result.other``."""
         ev = parts.evidence
-        points = parts.units[:, 0].tolist()
+        points = parts.signals[:, 0].tolist()
         # Only units with a pattern match or a confident category have signals (most have none).
         marked = (ev.evidence >= MODEL_SIGNAL_MIN).any(axis=1)
         found = []
@@ -219,6 +191,7 @@ class Model:
                 confidence=round(match.confidence, 3), contribution=round(points, 2), source=match.source))
         return sorted(signals, key=lambda s: -abs(s.contribution))
 
+    # -- many postings -----------------------------------------------------------------------
     def score_table(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores (n, 3) for many postings: cs_score, external, internal, clipped to 0-100."""
         titles = titles if titles is not None else [None] * len(texts)
@@ -229,10 +202,8 @@ class Model:
         return np.clip(self.estimator.predict([p.scorer_units() for p in postings]), 0.0, 100.0)
 
     def rows(self, postings: Sequence[PreparedPosting]) -> list[RowScore]:
-        """Batch rows for many prepared postings at once: scores, named groups, top phrases.
-
-        A row's phrases are the signals ``score`` reports for the posting, strongest first.
-        """
+        """Batch rows for many prepared postings at once: scores, named groups, top phrases, the
+        O*NET occupation. A row's phrases are the signals ``score`` reports for the posting."""
         units = [p.scorer_units() for p in postings]
         parts = self.estimator.contributions(units)
         scores = np.clip(parts.predicted, 0.0, 100.0)
@@ -240,22 +211,25 @@ class Model:
         unit_texts = [u for posting in units for u in posting[1:]]
         for k, match, points in self._signal_points(unit_texts, parts):
             phrases[parts.evidence.owners[k]].append((round(points, 2), unit_texts[k][match.start:match.end]))
+        reference = self.onet_reference([p.title for p in postings])
         out = []
-        for k, groups in enumerate(self.group_ids_many(postings)):
+        for k, groups in enumerate(self.group_ids_many(postings, parts.text_features)):
             cs = round(float(scores[k, 0]), 1)
-            out.append(RowScore(cs, band(cs), round(float(scores[k, 1]), 1), round(float(scores[k, 2]), 1),
-                                groups, _top_phrases(phrases[k])))
+            out.append(RowScore(cs, self.band(cs), round(float(scores[k, 1]), 1), round(float(scores[k, 2]), 1),
+                                groups, _top_phrases(phrases[k]), reference[k][0] if reference[k] else None))
         return out
 
 
 def stored_parts(estimator: PostingScorer, inferrer: GroupInferrer | None = None,
-                 confidence: Logistic | None = None) -> dict:
+                 confidence: Logistic | None = None, group_model: GroupModel | None = None) -> dict:
     """A model's fitted parts by name, each as its state: what ``store.save_model`` writes."""
     parts = {SCORER: estimator.state()}
     if inferrer is not None:
         parts[GROUPS] = inferrer.state()
     if confidence is not None:
         parts[GROUP_CONFIDENCE] = confidence.state()
+    if group_model is not None:
+        parts[GROUP_MODEL] = group_model.state()
     return parts
 
 
@@ -296,7 +270,7 @@ def _top_phrases(found: list[tuple[float, str]], n: int = ROW_SIGNALS) -> tuple[
 
 
 def load_model(path: str | os.PathLike | None = None) -> Model:
-    """Load a model folder (default: ``$SERVICELENS_MODEL`` or the registry's active model)."""
+    """Load a model folder (default: ``$SERVICELENS_MODEL`` or the active model)."""
     return Model(resolve_model(path))
 
 

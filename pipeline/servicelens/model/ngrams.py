@@ -9,7 +9,6 @@ applied to the counts. The matrices equal ``Tfidf.transform`` (tests check it).
 """
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 import numpy as np

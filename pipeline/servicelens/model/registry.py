@@ -155,11 +155,13 @@ def describe(folder: Path, active: Path | None) -> dict:
         status = "not evaluated" if meta.get("labels") else "inactive"
     else:
         status = "inactive" if gate["passed"] or gate["activated"] else "refused by the gate"
-    gold = metrics.get("groups_gold", {}).get("test", {}).get("micro", {})
+    # On the corpus' held-out part: from a full evaluation, or from a retrain's comparison.
+    score = metrics.get("score", {}).get("model", {}).get("overall", {})
+    corpus = metrics.get("corpus_heldout", {})
+    groups = metrics.get("groups", {}).get("heldout", {}).get("micro", {})
     return {"name": folder.name, "version": meta.get("version"), "created": meta.get("created", "")[:16],
             "parent": meta.get("parent", ""), "where": "shipped" if folder.parent == shipped_dir() else "yours",
             "data": hashlib.sha256("".join(inputs).encode()).hexdigest()[:8],
             "labels": hashlib.sha256("".join(labels).encode()).hexdigest()[:8] if labels else "",
-            "onet_rho": metrics.get("onet_heldout", {}).get("cs_score", {}).get("spearman"),
-            "dev_auc": metrics.get("dev_postings", {}).get("customer_service_auc"),
-            "groups_f1": gold.get("f1"), "status": status, "refused": bool(gate) and not gate["passed"]}
+            "scale": meta.get("scale") or "O*NET", "heldout_rho": score.get("spearman", corpus.get("spearman")),
+            "groups_f1": groups.get("f1", corpus.get("groups_f1")), "status": status, "refused": bool(gate) and not gate["passed"]}

@@ -1,20 +1,21 @@
 """One self-contained HTML page about a scored table (``servicelens report`` / ``predict --report``).
 
 The table is read in chunks, so the page can be made for millions of rows: score histogram, share
-of rows per band, customer-group frequencies (external vs internal), the top and bottom scored
-titles, rows with errors, the model version and the O*NET attribution. Charts are inline SVG: the
-page needs no network and no other file.
+of rows per band, customer-group frequencies (external vs internal), the most and least
+customer-facing titles (each title once: its postings, mean score, band and spread), rows with
+errors, the model version and the O*NET attribution. Charts are inline SVG: the page needs no
+network and no other file.
 """
 from __future__ import annotations
 
-import heapq
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from servicelens.bands import BAND_MEANING, BAND_NAMES
+from servicelens import bands, scale
 from servicelens.inputs.columns import detect_columns
 from servicelens.errors import Errors, InputError
 from servicelens.files import write_text_atomic
@@ -26,6 +27,8 @@ from servicelens.outputs.tables import ADDED_COLUMNS, cell_text
 
 BINS = 20
 SHOWN_TITLES = 15
+#: Titles kept for the title tables; past this many distinct titles, titles seen once are dropped.
+MAX_TITLES = 200_000
 SHOWN_ERRORS = 50
 _BAR = "#4c78a8"
 _SCOPE_COLOURS = {"external": "#f58518", "internal": "#54a24b"}
@@ -41,8 +44,7 @@ class TableSummary:
     bands: Counter = field(default_factory=Counter)
     groups: Counter = field(default_factory=Counter)
     versions: Counter = field(default_factory=Counter)
-    top: list = field(default_factory=list)  # heaps of (score, row, title)
-    bottom: list = field(default_factory=list)
+    titles: dict = field(default_factory=dict)  # title -> [postings, sum, sum of squares, min, max]
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, id, error)
     error_rows: int = 0
     total_score: float = 0.0
@@ -63,12 +65,24 @@ class TableSummary:
         self.histogram[min(int(score / (100 / BINS)), BINS - 1)] += 1
         self.bands[band] += 1
         self.groups.update(g for g in groups.split(";") if g)
-        item = (score, -row, title or "(no title)")
-        for heap, entry in ((self.top, item), (self.bottom, (-score, -row, item[2]))):
-            if len(heap) < SHOWN_TITLES:
-                heapq.heappush(heap, entry)
-            else:
-                heapq.heappushpop(heap, entry)
+        stats = self.titles.get(title or "(no title)")
+        if stats is None:
+            if len(self.titles) >= MAX_TITLES:  # memory stays bounded on exports of millions of distinct titles
+                self.titles = {k: v for k, v in self.titles.items() if v[0] > 1}
+            stats = self.titles[title or "(no title)"] = [0, 0.0, 0.0, math.inf, -math.inf]
+        stats[0] += 1
+        stats[1] += score
+        stats[2] += score * score
+        stats[3], stats[4] = min(stats[3], score), max(stats[4], score)
+
+    def title_table(self, n: int = SHOWN_TITLES, top: bool = True) -> list[tuple[str, int, float, float, float, float]]:
+        """The ``n`` titles of highest (or lowest) mean score: title, postings, mean, sd, min, max."""
+        rows = []
+        for title, (count, total, squares, low, high) in self.titles.items():
+            mean = total / count
+            rows.append((title, count, mean, math.sqrt(max(squares / count - mean * mean, 0.0)), low, high))
+        rows.sort(key=lambda r: (-r[2] if top else r[2], -r[1], r[0]))
+        return rows[:n]
 
 
 def summarise_table(path: str | os.PathLike, prefix: str = "") -> TableSummary:
@@ -124,42 +138,58 @@ def _bars(values: list[tuple[str, float, str]], width: int = 640, bar_height: in
     return "".join(out)
 
 
-def _histogram(counts: list[int], width: int = 640, height: int = 200) -> str:
-    """Vertical bars of the score distribution (0-100 in equal bins) as inline SVG."""
+def _histogram(counts: list[int], width: int = 680, height: int = 260) -> str:
+    """Vertical bars of the score distribution (0-100 in equal bins) as inline SVG, with both axes
+    ticked and titled."""
     top = max(counts) or 1
-    plot_w, plot_h, left = width - 50, height - 40, 40
+    left, plot_w, plot_h = 70, width - 90, height - 70
     bin_w = plot_w / len(counts)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    y0 = 10 + plot_h
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+           f'aria-label="histogram of customer-service scores">']
     for i, count in enumerate(counts):
         h = plot_h * count / top
-        out.append(f'<rect x="{left + i * bin_w + 1:.1f}" y="{10 + plot_h - h:.1f}" width="{bin_w - 2:.1f}" '
+        out.append(f'<rect x="{left + i * bin_w + 1:.1f}" y="{y0 - h:.1f}" width="{bin_w - 2:.1f}" '
                    f'height="{h:.1f}" fill="{_BAR}"><title>{i * 100 // len(counts)}-{(i + 1) * 100 // len(counts)}: '
                    f'{count:,} rows</title></rect>')
-    for tick in range(0, 101, 25):
+    for tick in range(0, 101, 10):
         x = left + plot_w * tick / 100
-        out.append(f'<text x="{x:.1f}" y="{height - 4}" font-size="11" text-anchor="middle">{tick}</text>')
-    out.append(f'<text x="{left - 6}" y="18" font-size="11" text-anchor="end">{top:,}</text>'
-               f'<line x1="{left}" y1="{10 + plot_h}" x2="{left + plot_w}" y2="{10 + plot_h}" stroke="#999"/></svg>')
+        out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + 4}" stroke="#999"/>'
+                   f'<text x="{x:.1f}" y="{y0 + 16}" font-size="11" text-anchor="middle">{tick}</text>')
+    for k in range(5):
+        value = top * k / 4
+        y = y0 - plot_h * k / 4
+        out.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#999"/>'
+                   f'<text x="{left - 7}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:,.0f}</text>')
+    out.append(f'<line x1="{left}" y1="{y0}" x2="{left + plot_w}" y2="{y0}" stroke="#999"/>'
+               f'<line x1="{left}" y1="10" x2="{left}" y2="{y0}" stroke="#999"/>'
+               f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" font-size="12" text-anchor="middle">'
+               f'customer-service score (bins of {100 // len(counts)})</text>'
+               f'<text x="14" y="{10 + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
+               f'transform="rotate(-90 14 {10 + plot_h / 2:.1f})">rows</text></svg>')
     return "".join(out)
 
 
 def render_report(summary: TableSummary, name: str) -> str:
     scored = summary.scored or 1
     rules = GroupRules()
-    band_bars = [(b, 100 * summary.bands[b] / scored, _BAR) for b in BAND_NAMES]
-    groups = [(f"{g} ({rules.groups[g].scope if g in rules.groups else '?'})", summary.groups[g],
-               _SCOPE_COLOURS.get(rules.groups[g].scope if g in rules.groups else "", "#999"))
-              for g, _ in summary.groups.most_common()]
-    group_share = [(label, 100 * count / scored, colour) for label, count, colour in groups]
-    top = sorted(summary.top, reverse=True)
-    bottom = sorted(summary.bottom, reverse=True)
+    names, meaning = (scale.BAND_NAMES, scale.BAND_MEANING) if set(summary.bands) <= set(scale.BAND_NAMES) \
+        else (bands.BAND_NAMES, bands.BAND_MEANING)
+    band_bars = [(b, 100 * summary.bands[b] / scored, _BAR) for b in reversed(names)]
+    info = lambda g: rules.groups.get(g)
+    group_share = [(info(g).label if info(g) else g, 100 * count / scored,
+                    _SCOPE_COLOURS.get(info(g).scope if info(g) else "", "#999"))
+                   for g, count in summary.groups.most_common()]
     versions = ", ".join(f"{escape(v)} ({n:,} rows)" for v, n in summary.versions.most_common()) or "unknown"
     mean = summary.total_score / scored if summary.scored else 0.0
+    band_of = scale.band if names == scale.BAND_NAMES else bands.band
 
-    def titles(rows, sign) -> str:
-        return "".join(f'<tr><td class="num">{sign * s:.1f}</td><td>{escape(t)}</td><td class="num">{-r:,}</td></tr>'
-                       for s, r, t in rows)
+    def titles(top: bool) -> str:
+        return "".join(f'<tr><td>{escape(t)}</td><td class="num">{n:,}</td><td class="num">{m:.1f}</td><td>{band_of(m)}</td>'
+                       f'<td class="num">{(f"{lo:.0f}-{hi:.0f} (sd {sd:.1f})" if n > 1 else "-")}</td></tr>'
+                       for t, n, m, sd, lo, hi in summary.title_table(top=top))
 
+    head = '<tr><th>title</th><th>postings</th><th>mean score</th><th>band</th><th>spread within the title</th></tr>'
     errors = "".join(f'<tr><td class="num">{r:,}</td><td>{escape(i)}</td><td>{escape(e)}</td></tr>'
                      for r, i, e in summary.errors)
     more = (f'<p class="muted">Showing the first {len(summary.errors)} of {summary.error_rows:,} rows with a '
@@ -171,14 +201,15 @@ def render_report(summary: TableSummary, name: str) -> str:
 <p>{summary.rows:,} rows; {summary.scored:,} scored; {summary.error_rows:,} with a problem noted.
 Mean customer-service score {mean:.1f}. Model: {versions}.</p>
 <h2>Score distribution</h2>{_histogram(summary.histogram)}
-<p class="muted">Customer-service score, 0-100, calibrated to the O*NET rating "Deal With External Customers".</p>
+<p class="muted">How much of each job is serving people, 0-100 (servicelens scale: docs/scale.md).</p>
 <h2>Bands</h2>{_bars(band_bars, suffix=" %")}
-<table>{"".join(f"<tr><td>{b}</td><td>{escape(BAND_MEANING[b])}</td></tr>" for b in BAND_NAMES)}</table>
+<table>{"".join(f"<tr><td>{b}</td><td>{escape(meaning[b])}</td></tr>" for b in reversed(names))}</table>
 <h2>Customer groups</h2>
-<p class="muted">Share of scored rows naming each group; orange: external customers, green: internal.</p>
+<p class="muted">Share of scored rows naming each group; orange: outside the employer, green: inside it.</p>
 {_bars(group_share, suffix=" %") if group_share else "<p>No customer groups were named.</p>"}
-<h2>Most customer-facing titles</h2><table><tr><th>score</th><th>title</th><th>row</th></tr>{titles(top, 1)}</table>
-<h2>Least customer-facing titles</h2><table><tr><th>score</th><th>title</th><th>row</th></tr>{titles(bottom, -1)}</table>
+<h2>Most customer-facing titles</h2><p class="muted">Each title once, by the mean score of its postings.</p>
+<table>{head}{titles(True)}</table>
+<h2>Least customer-facing titles</h2><table>{head}{titles(False)}</table>
 <h2>Rows with problems</h2>
 {f'<table><tr><th>row</th><th>id</th><th>problem</th></tr>{errors}</table>{more}' if errors else "<p>None.</p>"}
 <p class="muted">{escape(ONET_ATTRIBUTION)}</p>

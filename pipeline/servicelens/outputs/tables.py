@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Sequence
 
 from servicelens.errors import Errors, InputError
-from servicelens.inputs.tables import MISSING, Chunk, TableFormat
+from servicelens.inputs.reader import MISSING, Chunk, TableFormat
 
 #: The columns a batch appends, in order (``--prefix`` may prefix their names).
+#: ``onet_*``: the O*NET reference, kept apart from the score (the occupation the title most likely is,
+#: the title's similarity to it, and O*NET's own "Deal With External Customers" rating of it).
 ADDED_COLUMNS = ("cs_score", "cs_band", "cs_external", "cs_internal", "customer_groups", "top_signals",
-                 "model_version", "error")
-_NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal"}
+                 "onet_code", "onet_title", "onet_similarity", "onet_external_customers", "model_version", "error")
+_NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal", "onet_similarity", "onet_external_customers"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 #: What UTF-8 (Parquet) cannot hold: lone surrogates, which a JSON "\ud800" escape reads as.

@@ -59,6 +59,17 @@ def _first_line_title(clean: str, bounds: list[tuple[int, int]]) -> bool:
         and not text.rstrip().endswith(":")
 
 
+def paragraph_ids(clean: str, bounds: list[tuple[int, int]]) -> list[int]:
+    """Each unit's paragraph: a new paragraph starts after a blank line."""
+    ids, paragraph, last_end = [], 0, 0
+    for start, end in bounds:
+        if "\n\n" in clean[last_end:start].replace(" ", ""):
+            paragraph += 1
+        ids.append(paragraph)
+        last_end = end
+    return ids
+
+
 def prepare(text: str, title: str | None, rules: SectionRules) -> PreparedPosting:
     clean = clean_text(text)
     bounds = unit_bounds(clean.text)
@@ -67,7 +78,7 @@ def prepare(text: str, title: str | None, rules: SectionRules) -> PreparedPostin
     given = " ".join((title or "").split())
     if not given and _first_line_title(clean.text, bounds):
         title_unit, given = 0, units[0]
-    sections = label_sections(units, rules)
+    sections = label_sections(units, rules, paragraph_ids(clean.text, bounds))
     if title_unit is not None:
         sections[0] = UnitSection("title", True)
     return PreparedPosting(text, clean, bounds, sections, given, title_unit, tuple(units))

@@ -2,7 +2,7 @@
 
 Headings switch the current section ("What you'll do", "About us", "Why join"); units under no
 heading are classified on their own words; legal (EEO) text is recognised wherever it stands.
-The rules are a versioned data file (``resources/sections.v3.json``; a model keeps the version it
+The rules are a versioned data file (``resources/sections.v4.json``; a model keeps the version it
 was trained with), editable without code.
 
 Two rules hold whatever the file says. A logistics heading that shares its line with its value
@@ -21,7 +21,7 @@ from servicelens.rules import RuleFile, Units, compile_rule, haystack, rule_set
 SECTIONS = ("duties", "requirements", "about", "benefits", "legal", "other")
 #: Sections whose content says what the worker will do or must be good at: only these move the score.
 SCORED_SECTIONS = frozenset({"title", "duties", "requirements"})
-DEFAULT_RULES = "sections.v3.json"
+DEFAULT_RULES = "sections.v4.json"
 #: Sections a heading opens only for its own line.
 _LINE_SECTIONS = frozenset({"other"})
 _HEADING_MAX_WORDS = 9
@@ -52,6 +52,12 @@ class SectionRules(RuleFile):
                                  source)
         self.cues = {section: compile_rule("|".join(f"(?:{p})" for p in patterns), source)
                      for section, patterns in data["cues"].items()}
+        # From v4: a legal statement runs on for a few sentences ("We are an equal opportunity employer.
+        # We are committed to an inclusive environment for all employees."), so a paragraph of at most
+        # this many units that holds one is legal whole (longer "paragraphs" are postings without blank
+        # lines); and a heading may lead its line with a dash ("About us – we run 12 hotels").
+        self.legal_paragraph_units = int(data.get("legal_paragraph_units", 0))
+        self.dash_headings = bool(data.get("dash_headings", False))
 
     def heading_section(self, text: str) -> str | None:
         if len(text.split()) > 2 * _HEADING_MAX_WORDS:  # most units are sentences: no need to look further
@@ -69,14 +75,24 @@ class SectionRules(RuleFile):
         return {section: joined.units_matching(pattern) for section, pattern in self.cues.items()}
 
 
+_DASH = re.compile(r"\s+[-–—]\s+")
+
+
 def _split_heading(text: str) -> tuple[str, str]:
     """``"Responsibilities: greet guests"`` -> (``"Responsibilities"``, ``"greet guests"``)."""
     head, sep, rest = text.partition(":")
     return (head, rest.strip()) if sep else (text, "")
 
 
-def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
-    """One label per unit; a unit that is only a heading is marked ``heading=True``."""
+def _split_dash(text: str) -> tuple[str, str]:
+    """``"About us – we run 12 hotels"`` -> (``"About us"``, ``"we run 12 hotels"``)."""
+    parts = _DASH.split(text, maxsplit=1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (text, "")
+
+
+def label_sections(units: list[str], rules: SectionRules, paragraphs: list[int] | None = None) -> list[UnitSection]:
+    """One label per unit; a unit that is only a heading is marked ``heading=True``. ``paragraphs``
+    gives each unit's paragraph (units between blank lines), so a short legal paragraph is legal whole."""
     labels: list[UnitSection] = []
     contents: dict[int, set[str]] = {}  # content unit -> the cues it matches
     current: str | None = None
@@ -86,6 +102,10 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
         found = rules.heading_section(head)
         if found is None and not rest and head != text:  # "Who you are:" with nothing after the colon
             found = rules.heading_section(text)
+        if found is None and not rest and rules.dash_headings:  # "About us – we run 12 hotels"
+            dash_head, dash_rest = _split_dash(text)
+            if dash_rest and rules.heading_section(dash_head) is not None:
+                found, rest = rules.heading_section(dash_head), dash_rest
         if found is not None:
             if rest and found in _LINE_SECTIONS:  # "Reports to: the Director": that line only
                 labels.append(UnitSection(found, False))
@@ -104,7 +124,22 @@ def label_sections(units: list[str], rules: SectionRules) -> list[UnitSection]:
     if not any(label.section in SCORED_SECTIONS for label in labels if not label.heading):
         for k, unit_cues in contents.items():
             labels[k] = UnitSection(_content_section(unit_cues, None), False)
+    if paragraphs is not None and rules.legal_paragraph_units:
+        _legal_paragraphs(labels, contents, paragraphs, rules.legal_paragraph_units)
     return labels
+
+
+def _legal_paragraphs(labels: list[UnitSection], contents: dict[int, set[str]], paragraphs: list[int],
+                      most: int) -> None:
+    """Every content unit of a paragraph of at most ``most`` units that holds a legal statement is legal too."""
+    members: dict[int, list[int]] = {}
+    for k, paragraph in enumerate(paragraphs):
+        members.setdefault(paragraph, []).append(k)
+    for units in members.values():
+        if len(units) <= most and any("legal" in contents.get(k, ()) for k in units):
+            for k in units:
+                if k in contents:
+                    labels[k] = UnitSection("legal", False)
 
 
 def _looks_like_heading(text: str) -> bool:
@@ -115,6 +150,8 @@ def _content_section(cues: set[str], current: str | None) -> str:
     """The section of a content unit from the cues it matches and the heading it stands under."""
     if "legal" in cues:
         return "legal"
+    if "other" in cues:  # closing dates, application instructions, hours: wherever they stand
+        return "other"
     if current != "duties" and "benefits" in cues:
         return "benefits"
     if current is not None:

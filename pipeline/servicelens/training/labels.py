@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from servicelens.bands import BANDS, BAND_NAMES, band
+from servicelens.scale import BAND_NAMES, BANDS, band, band_middle
 from servicelens.inputs.columns import ColumnMap, detect_columns, normalise
 from servicelens.errors import Errors, LabelError
 from servicelens.files import sha256_file
@@ -29,8 +29,8 @@ LABEL_COLUMNS = (SCORE, BAND, GROUPS, WEIGHT)
 #: Columns a scored table has besides the labels: read without complaint, never used as labels.
 SCORED_COLUMNS = tuple(c for c in ADDED_COLUMNS if c not in LABEL_COLUMNS)
 #: The score a band label stands for when a number is needed (the middle of the band).
-BAND_SCORE = {name: (lower + upper) / 2 for (name, lower), upper in
-              zip(BANDS, [b for _, b in BANDS[1:]] + [100.0])}
+BAND_SCORE = {name: band_middle(name) for name in BAND_NAMES}
+_BAND_LOW = {name: low for low, _, name, _ in BANDS}
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class Label:
         """Distance from a prediction to the label: to the score, or to the nearest edge of the band."""
         if self.score is not None:
             return abs(predicted - self.score)
-        lower = dict(BANDS)[self.band]
-        upper = BAND_SCORE[self.band] * 2 - lower
+        lower = _BAND_LOW[self.band]
+        upper = lower + 20.0
         return max(lower - predicted, predicted - upper, 0.0)
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,87 +1,84 @@
-"""Train the scorer on the O*NET tables and write a model folder with metadata and a card."""
+"""Train a model on the labelled corpus and write its folder with metadata and a card.
+
+The scorer learns the scale (``docs/scale.md``) from real postings labelled against it: the
+corpus' development split, plus a user's labels when retraining. O*NET enters as knowledge, not as
+targets: the sentence model reads O*NET task statements for the signal categories, and the
+occupations a title matches give the scorer their O*NET ratings (the prior) and the user the
+O*NET reference.
+"""
 from __future__ import annotations
 
 import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from servicelens import __version__
 from servicelens.datasets import onet
-from servicelens.bands import BANDS, BAND_MEANING
 from servicelens.errors import Errors, ModelError
-from servicelens.training.fit_groups import LabelledPosting, fit_model_confidence
 from servicelens.evidence.group_inference import build_inferrer
 from servicelens.evidence.groups import GroupRules
+from servicelens.model.occupations import OccupationMatcher, build_matcher
+from servicelens.model.scorer import TARGETS, PostingScorer
 from servicelens.model.store import ONET_ATTRIBUTION, save_model
-from servicelens.datasets.onet import Tables
-from servicelens.model.scorer import TARGETS, build_scorer
-from servicelens.reading.posting import prepare
+from servicelens.paths import resource
 from servicelens.reading.sections import SectionRules
+from servicelens.scale import BANDS, SCALE_VERSION
+from servicelens.training.corpus_data import TrainingData
+from servicelens.evidence.group_model import GroupModel
 
 SEED = 13
 DEFAULT_NAME = "servicelens"
+#: Chosen by 5-fold cross-validation grouped by occupation family on the corpus' development split
+#: (docs/model.md): word unigrams beat 1-2-grams, ridge alphas 0.5; the O*NET prior, non-negative
+#: final weights and a stretch to the targets' spread are kept for what they add there.
+SCORER_PARAMS = dict(text_alpha=0.5, title_alpha=0.5, text_ngrams=1, modality=True, onet_prior=True,
+                     positive=True, stretch=True)
+SECTION_RULES = "sections.v4"
+SIGNAL_PATTERNS = "customer_signals.v3"
+GROUP_RULES = "customer_groups.v5"
 
 
 @dataclass(frozen=True)
-class TrainingSet:
-    """Occupations presented as postings: full texts, scorer units, targets, groups, extra titles."""
+class OnetKnowledge:
+    """What the model takes from O*NET: task statements, occupations, the title matcher."""
 
-    texts: list[str]
-    units: list[list[str]]
-    targets: np.ndarray
-    groups: np.ndarray
-    codes: np.ndarray
-    titles: list[list[str]]
-    weights: np.ndarray | None = None  # None: every posting counts once
-
-    def __len__(self) -> int:
-        return len(self.units)
-
-    def fit_params(self, sentences: pd.DataFrame, index=None) -> dict:
-        """Keyword arguments of ``PostingScorer.fit`` for all rows, or for the rows in ``index``."""
-        index = np.arange(len(self.units)) if index is None else np.asarray(index, dtype=int)
-        codes = self.codes[index]
-        return {"groups": self.groups[index], "codes": codes, "titles": [self.titles[i] for i in index],
-                "sentences": sentences[sentences["code"].isin(set(codes))],
-                "sample_weight": None if self.weights is None else self.weights[index]}
-
-    def subset(self, index) -> TrainingSet:
-        index = np.asarray(index, dtype=int)
-        return TrainingSet([self.texts[i] for i in index], [self.units[i] for i in index], self.targets[index],
-                           self.groups[index], self.codes[index], [self.titles[i] for i in index],
-                           None if self.weights is None else self.weights[index])
-
-    def plus(self, other: TrainingSet) -> TrainingSet:
-        """Both sets of postings, this one first."""
-        if not len(other):
-            return self
-        weights = None
-        if self.weights is not None or other.weights is not None:
-            weights = np.concatenate([np.ones(len(s)) if s.weights is None else s.weights for s in (self, other)])
-        return TrainingSet(self.texts + other.texts, self.units + other.units,
-                           np.vstack([self.targets, other.targets]), np.concatenate([self.groups, other.groups]),
-                           np.concatenate([self.codes, other.codes]), self.titles + other.titles, weights)
-
-    def fit(self, sentences: pd.DataFrame, seed: int = SEED, index=None):
-        """A fitted ``PostingScorer`` on all postings, or on those in ``index``."""
-        random.seed(seed)
-        np.random.seed(seed)
-        data = self if index is None else self.subset(index)
-        return build_scorer().fit(data.units, data.targets, **data.fit_params(sentences))
+    occupations: pd.DataFrame
+    sentences: pd.DataFrame
+    matcher: OccupationMatcher
+    inputs: dict[str, str]  # file -> sha256
 
 
-def training_set(occupations: pd.DataFrame, rules: SectionRules) -> TrainingSet:
-    rows = occupations.to_dict("records")
-    units = [prepare(onet.occupation_body(row), row["title"], rules).scorer_units() for row in rows]
-    return TrainingSet([onet.occupation_posting(row) for row in rows], units,
-                       occupations[list(TARGETS)].to_numpy(dtype=float),
-                       occupations["minor_group"].to_numpy(), occupations["code"].to_numpy(),
-                       [list(row["alternate_titles"]) for row in rows])
+def onet_knowledge(onet_dir: Path, ratings_dir: Path) -> OnetKnowledge:
+    """Read O*NET 29.0 and the ratings folder (a second or two) into what training needs."""
+    from servicelens.files import sha256_file
+
+    tables = onet.build_tables(Path(onet_dir), Path(ratings_dir))
+    ratings = onet.load_prior_ratings(Path(ratings_dir))
+    files = onet.input_files(Path(onet_dir), Path(ratings_dir)) + onet.rating_files(Path(ratings_dir))
+    inputs = {f"{p.parent.name}/{p.name}": sha256_file(p) for p in dict.fromkeys(files)}
+    return OnetKnowledge(tables.occupations, tables.sentences, build_matcher(tables.occupations, ratings), inputs)
+
+
+def section_rules() -> SectionRules:
+    return SectionRules(resource(SECTION_RULES + ".json"))
+
+
+def scorer(**overrides) -> PostingScorer:
+    return PostingScorer(**{**SCORER_PARAMS, "patterns": SIGNAL_PATTERNS, **overrides})
+
+
+def fit_scorer(data: TrainingData, knowledge: OnetKnowledge, seed: int = SEED, **overrides) -> PostingScorer:
+    """The scorer fitted on ``data`` (cross-validation inside groups postings by family)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    weights = None if np.all(data.weights == 1) else data.weights
+    return scorer(**overrides).fit(data.units, data.targets, groups=data.groups, sentences=knowledge.sentences,
+                                   sample_weight=weights, occupations=knowledge.matcher)
 
 
 def next_version(models_dir: Path, name: str) -> str:
@@ -96,50 +93,104 @@ def next_version(models_dir: Path, name: str) -> str:
     return f"{base}.{max(taken, default=-1) + 1}"
 
 
-def fit(tables: Tables, seed: int = SEED):
-    return training_set(tables.occupations, SectionRules()).fit(tables.sentences, seed)
+@dataclass(frozen=True)
+class Fitted:
+    """What a training run fits: the scorer, the O*NET group inferrer and the learned group model."""
+
+    estimator: PostingScorer
+    inferrer: Any
+    group_model: GroupModel
+
+    def model(self, meta: dict):
+        from servicelens.model.loaded import Model
+
+        return Model.from_parts(self.estimator, meta, self.inferrer, group_model=self.group_model)
+
+    def parts(self) -> dict[str, Any]:
+        """The fitted parts a model folder stores, each as its state (``store.save_model``)."""
+        from servicelens.model.loaded import stored_parts
+
+        return stored_parts(self.estimator, self.inferrer, group_model=self.group_model)
 
 
-def _confidence_line(meta: dict) -> str:
-    record = meta.get("group_confidence")
-    if not record:
-        return "A group's confidence combines its mentions by rule."
-    postings = ", ".join(f"{n} {source}" for source, n in record["postings"].items())
-    return (f"A group's confidence is learned (part `group_confidence`, logistic regression, C={record['C']:g}) "
-            f"from {record['examples']} candidate groups of labelled postings ({postings}).")
+def fit_model(data: TrainingData, knowledge: OnetKnowledge, meta: dict, seed: int = SEED) -> Fitted:
+    """The scorer and the customer-group parts of a new model, on ``data`` (a posting without a score
+    teaches only the groups; one without groups only the score)."""
+    from servicelens.evidence.groups import FEATURES, candidate_features, read_posting
+    from servicelens.model.loaded import Model
+
+    scored = ~np.isnan(data.targets).any(axis=1)  # a user's groups-only labels teach the groups alone
+    estimator = fit_scorer(data.subset(np.flatnonzero(scored)), knowledge, seed)
+    data = data.subset([i for i, g in enumerate(data.group_labels) if g is not None])
+    group_rules = GroupRules(resource(GROUP_RULES + ".json"))
+    inferrer = build_inferrer(knowledge.occupations, knowledge.sentences, group_rules)
+    meta.setdefault("rules", {}).update(sections=SECTION_RULES, signals=estimator.pattern_version_,
+                                        groups=group_rules.version)
+    reader = Model.from_parts(estimator, meta, inferrer)
+    ids = list(group_rules.groups)
+    tensor = np.zeros((len(data), len(ids), len(FEATURES)))
+    for i, (posting, implied) in enumerate(zip(data.prepared, reader.inferred_confidences(data.prepared))):
+        _, texts, sections, found = read_posting(posting, group_rules, estimator.patterns_)
+        for g, row in zip(*candidate_features(found, texts, sections, implied, group_rules)):
+            tensor[i, ids.index(g)] = row[:len(FEATURES)]
+    served = np.array([[g in labelled for g in ids] for labelled in data.group_labels], dtype=int)
+    group_model = GroupModel().fit(ids, tensor, estimator.text_matrix(data.units),
+                                   estimator.title_model_.tfidf.transform(data.titles), served, data.groups)
+    return Fitted(estimator, inferrer, group_model)
+
+
+def train(data: TrainingData, knowledge: OnetKnowledge, inputs: dict[str, str], out_root: Path,
+          name: str = DEFAULT_NAME, version: str | None = None, seed: int = SEED) -> Path:
+    """Fit on ``data`` (the corpus' development split) and write ``out_root/<name>-<version>/``."""
+    version = version or next_version(out_root, name)
+    if (out_root / f"{name}-{version}").exists():  # found now, not after the fit
+        raise ModelError(Errors.E085.format(path=out_root / f"{name}-{version}"))
+    meta = {
+        "name": name, "version": version, "seed": seed, "scale": SCALE_VERSION, "targets": list(TARGETS),
+        "bands": {name_: low for low, _, name_, _ in BANDS},
+        "estimator": {"class": "PostingScorer", **SCORER_PARAMS},
+        "training": {"postings": len(data), "by_source": {s: int(n) for s, n in pd.Series(data.sources).value_counts().items()},
+                     "inputs": {**inputs, **knowledge.inputs}},
+    }
+    fitted = fit_model(data, knowledge, meta, seed)
+    return save_model(fitted.parts(), out_root / f"{name}-{version}", meta, model_card(meta))
 
 
 def model_card(meta: dict) -> str:
-    from servicelens.evaluation.scores import format_metrics  # the card quotes the figures in the same layout
-
     metrics = meta.get("metrics")
-    figures = format_metrics(metrics) if metrics else "Not evaluated yet: run `servicelens evaluate`."
-    bands = "\n".join(f"- **{name}** (from {lower:g}): {BAND_MEANING[name]}" for name, lower in BANDS)
+    figures = "Not evaluated yet: run `servicelens evaluate`."
+    if metrics:
+        from servicelens.evaluation.report import format_metrics  # the card quotes the figures in the same layout
+
+        figures = "\n".join(format_metrics(metrics))
+    bands = "\n".join(f"- **{name}** (from {low:g}): {meaning}" for low, _, name, meaning in BANDS)
+    training = meta["training"]
+    by_source = dict(training.get("by_source", {}))
+    gold = by_source.pop("gold", 0)
+    sources = ", ".join(f"{n} {s}" for s, n in by_source.items())
+    gold_line = (f" The customer groups also learn from the gold set's {gold} hand-written development postings\n"
+                 "  (`data/labeled/gold_groups.jsonl`), which have groups and no score.") if gold else ""
     labels = meta.get("labels")
     retrained = "" if not labels else f"""
-- **Your labels**: {labels['postings']} labelled postings ({labels['scored']} with a score or band,
-  {labels['grouped']} with customer groups), each weighted {labels['weight']:g} x its own weight, on top
-  of the O*NET base; trained from {meta.get('parent', '?')}. Label files and their sha256:
+- **Your labels**: {labels['postings']} labelled postings, each weighted {labels['weight']:g} x its own weight,
+  beside the corpus; trained from {meta.get('parent', '?')}. Label files and their sha256:
   {', '.join(f'`{Path(f).name}` {h[:12]}' for f, h in labels['files'].items()) or 'inherited only'}; the
   labels themselves are in `labels.jsonl`.
-- **Gate**: {'activated' if meta.get('gate', {}).get('activated') else 'not activated'}: {meta.get('gate', {}).get('reason', 'not evaluated')}
-  (`comparison.json` has the comparison with {meta.get('parent', '?')})."""
+- **Gate**: {'activated' if meta.get('gate', {}).get('activated') else 'not activated'}: {meta.get('gate', {}).get('reason', 'not evaluated')}"""
     return f"""# {meta['name']} {meta['version']}
 
-Scores a job posting 0-100 for how central serving people is to the role.
+How much of a job is serving people, 0-100, on [scale {meta.get('scale', SCALE_VERSION)}](../../docs/scale.md): an
+external part (customers, patients, students, the public ...) and an internal part (colleagues, other
+teams, management), combined as the larger part plus a fifth of the smaller; and who the job serves.
 
-- **Scale**: calibrated to O*NET Work Context "Deal With External Customers" (4.C.1.b.1.f), 0-100.
-- **Targets**: `cs_score` (Deal With External Customers); `external` (mean of Deal With External
-  Customers, Performing for or Working Directly with the Public, Assisting and Caring for Others);
-  `internal` (mean of Communicating with Supervisors, Peers, or Subordinates and Work With Work Group or Team).
-- **Training data**: {meta['training']['occupations']} O*NET 29.0 occupations presented as postings
-  (title, description, task statements) and {meta['training']['sentences']} task statements labelled
-  through their Generalized Work Activities; ratings from O*NET OnLine (release 24.2) joined through
-  the O*NET-SOC 2010 -> 2019 crosswalk. Seed {meta['seed']}. Input hashes are in `meta.json`.
+- **Training data**: {training['postings'] - gold} real postings of the labelled corpus' development split
+  ({sources}), labelled against the scale by helper annotators (`data/labeled/postings_labels.jsonl`,
+  `docs/corpus.md`).{gold_line} O*NET 29.0 task statements train the signal categories; O*NET occupations
+  and their ratings (O*NET OnLine 24.2) give the title's prior and the O*NET reference. Seed
+  {meta['seed']}; input hashes in `meta.json`.
 - **Estimator**: {meta['estimator']}
-- **Customer groups**: rules `{meta['rules'].get('groups', 'none')}` (explicit mentions); groups a title
-  implies are inferred from the task statements of the O*NET occupations it matches (`groups.pkl.gz`).
-  {_confidence_line(meta)}{retrained}
+- **Rules**: sections `{meta['rules'].get('sections')}`, signals `{meta['rules'].get('signals')}`, groups
+  `{meta['rules'].get('groups')}`.{retrained}
 
 ## Bands
 {bands}
@@ -150,61 +201,9 @@ Scores a job posting 0-100 for how central serving people is to the role.
 ```
 
 ## Limits
-Trained on O*NET occupation descriptions, not on postings: company blurbs, benefits and legal text
-in real postings can move the score. English only.
+English postings; judged against labels made by language-model annotators following a written
+scale, not by people. Food service, farming and hospitality are thin in the corpus.
 
 ## Attribution
 {ONET_ATTRIBUTION}
 """
-
-
-def train(tables: Tables, inputs: dict[str, str], out_root: Path, name: str = DEFAULT_NAME,
-          version: str | None = None, seed: int = SEED, group_labels: Sequence[LabelledPosting] = (),
-          group_inputs: dict[str, str] | None = None) -> Path:
-    """Fit on ``tables`` and write ``out_root/<name>-<version>/``; return the folder.
-
-    ``group_labels`` (postings labelled with the groups they serve, such as the gold set's
-    development half) fit the model's group confidence; ``group_inputs`` are their files' hashes.
-    """
-    version = version or next_version(out_root, name)
-    if (out_root / f"{name}-{version}").exists():  # found now, not after the fit
-        raise ModelError(Errors.E085.format(path=out_root / f"{name}-{version}"))
-    estimator = fit(tables, seed)
-    group_rules = GroupRules()
-    inferrer = build_inferrer(tables.occupations, tables.sentences, group_rules)
-    meta = {
-        "name": name,
-        "version": version,
-        "seed": seed,
-        "targets": list(TARGETS),
-        "bands": dict(BANDS),
-        "estimator": repr(estimator),
-        "rules": {"sections": SectionRules().version, "signals": estimator.pattern_version_,
-                  "groups": group_rules.version},
-        "training": {"occupations": int(len(tables.occupations)), "sentences": int(len(tables.sentences)),
-                     "inputs": {**inputs, **(group_inputs or {})}},
-    }
-    fitted = Fitted(estimator, inferrer, *fit_model_confidence(estimator, meta, inferrer, group_labels))
-    meta.update(fitted.meta_fields())
-    return save_model(fitted.parts(), out_root / f"{name}-{version}", meta, model_card(meta))
-
-
-@dataclass(frozen=True)
-class Fitted:
-    """What a training run fits: the scorer, the group inferrer, the group confidence and its record
-    (``None`` for both when the model weighs its groups by rule)."""
-
-    estimator: Any
-    inferrer: Any
-    confidence: Any
-    record: dict | None
-
-    def meta_fields(self) -> dict[str, Any]:
-        """What the model's metadata says of the fitted parts beyond the scorer."""
-        return {"group_confidence": self.record} if self.record is not None else {}
-
-    def parts(self) -> dict[str, Any]:
-        """The fitted parts a model folder stores, each as its state (``store.save_model``)."""
-        from servicelens.model.loaded import stored_parts
-
-        return stored_parts(self.estimator, self.inferrer, self.confidence)
