@@ -139,7 +139,7 @@ def test_label_errors_are_printed_once(tmp_path):
 
 def test_help_shows_defaults_examples_and_whole_lines():
     result = runner.invoke(app, ["predict", "--help"], terminal_width=80)
-    for default in ("[default:\n", "1000]", "100000]", "10.0]"):
+    for default in ("[default:\n", "250]", "100000]", "10.0]"):
         assert default.replace("\n", "") in result.output.replace("\n", "").replace(" ", "") or default in result.output
     assert "Examples:" in result.output and "servicelens predict posting.txt" in result.output
     train = runner.invoke(app, ["train", "--help"], terminal_width=80)

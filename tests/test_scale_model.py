@@ -83,3 +83,10 @@ def test_batch_rows_carry_the_onet_reference(shipped_model, tmp_path):
     assert {"onet_code", "onet_title", "onet_similarity", "onet_external_customers"} <= set(rows[0])
     assert all(r["cs_band"] in BAND_NAMES for r in rows if r["cs_score"])
     assert any(r["onet_code"] for r in rows)
+
+
+def test_the_title_match_is_empty_for_titles_unlike_any_of_onet(shipped_model):
+    matcher = shipped_model.estimator.occupations_
+    assert matcher.matches(["", "xyzzy"]) == [[], []] and matcher.matches([]) == []
+    found = matcher.matches(["xyzzy", "Cashier", "Cashier"])
+    assert found[0] == [] and found[1] == found[2] and matcher.codes_[found[1][0][0]].startswith("41-2011")

@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # the batch's main process reads and writes; only workers loa
     from servicelens.model.loaded import Model, RowScore
     from servicelens.reading.posting import PreparedPosting
 
-#: Default rows read, scored and written at a time.
-CHUNK_ROWS = 1000
+#: Default rows read, scored and written at a time. Measured on 20,000 real postings with 2 workers:
+#: 250 rows a chunk take 0.88x the time of 1,000 and 0.77x the memory; 100 take 1.19x the time of 250.
+CHUNK_ROWS = 250
 #: Default longest posting text read (characters); longer text is cut with a warning in ``error``.
 MAX_CHARS = 100_000
 #: Default time one row may take to prepare (clean, segment, sections), in seconds; past it the row

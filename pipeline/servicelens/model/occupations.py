@@ -27,6 +27,9 @@ DEAL_WITH_EXTERNAL_CUSTOMERS = "Deal_With_External_Customers"
 MIN_SIMILARITY = 0.3
 #: An occupation's rank sums the cosines of this many of its best-matching titles.
 RANK_TITLES = 5
+#: Titles whose matches a matcher keeps (an export repeats its titles; the scorer and the O*NET
+#: reference read the same ones).
+CACHE_TITLES = 50_000
 
 
 @dataclass(frozen=True)
@@ -66,21 +69,39 @@ class OccupationMatcher:
     def matches(self, titles: Sequence[str]) -> list[list[tuple[int, float]]]:
         """For each title, up to ``neighbours`` occupations as ``(index, cosine of its best title)``,
         likeliest first (by the sum of the occupation's ``RANK_TITLES`` best cosines)."""
-        distinct = list(dict.fromkeys(titles))  # an export repeats its titles: each is matched once
-        sims = (self.vectorizer_.transform(distinct) @ self.matrix_.T).tocsr()
-        found = {}
-        for r, title in enumerate(distinct):
-            lo, hi = sims.indptr[r], sims.indptr[r + 1]
-            by_occupation: dict[int, list[float]] = {}
-            for j, s in zip(self.owner_[sims.indices[lo:hi]].tolist(), sims.data[lo:hi].tolist()):
-                by_occupation.setdefault(j, []).append(s)
-            ranked = []
-            for j, cosines in by_occupation.items():
-                cosines.sort(reverse=True)
-                if cosines[0] >= self.min_similarity:
-                    ranked.append((-sum(cosines[:RANK_TITLES]), j, cosines[0]))
-            found[title] = [(j, best) for _, j, best in sorted(ranked)[:self.neighbours]]
-        return [found[t] for t in titles]
+        cache = self.__dict__.setdefault("_cache", {})
+        distinct = [t for t in dict.fromkeys(titles) if t not in cache]  # an export repeats its titles
+        if len(cache) + len(distinct) > CACHE_TITLES:
+            cache.clear()
+            distinct = list(dict.fromkeys(titles))
+        if distinct:
+            cache.update(zip(distinct, self._match(distinct)))
+        return [cache[t] for t in titles]
+
+    def _match(self, titles: list[str]) -> list[list[tuple[int, float]]]:
+        """:meth:`matches` for distinct titles, all at once: every (title, occupation) pair's cosines
+        sorted best first, the ``RANK_TITLES`` best summed, the likeliest occupations kept."""
+        sims = (self.vectorizer_.transform(titles) @ self.matrix_.T).tocsr()
+        out: list[list[tuple[int, float]]] = [[] for _ in titles]
+        if not sims.nnz:  # no title shares a word with O*NET's
+            return out
+        row = np.repeat(np.arange(len(titles)), np.diff(sims.indptr))
+        owner = self.owner_[sims.indices]
+        cosine = sims.data.astype(np.float64)
+        order = np.lexsort((-cosine, owner, row))
+        row, owner, cosine = row[order], owner[order], cosine[order]
+        starts = np.flatnonzero(np.r_[True, (row[1:] != row[:-1]) | (owner[1:] != owner[:-1])])
+        rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)]))
+        top = np.where(rank < RANK_TITLES, cosine, 0.0)
+        score = np.add.reduceat(top, starts)
+        g_row, g_owner, g_best = row[starts], owner[starts], cosine[starts]
+        keep = g_best >= self.min_similarity
+        g_row, g_owner, g_best, score = g_row[keep], g_owner[keep], g_best[keep], score[keep]
+        for k in np.lexsort((g_owner, -score, g_row)):
+            found = out[g_row[k]]
+            if len(found) < self.neighbours:
+                found.append((int(g_owner[k]), float(g_best[k])))
+        return out
 
     def reference(self, titles: Sequence[str]) -> list[list[OccupationMatch]]:
         """The O*NET reference of each title: its nearest occupations and their DEC rating."""
