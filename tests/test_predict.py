@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from servicelens import load_model
 from servicelens.bands import BAND_NAMES, band
 from servicelens.cli.app import app
+from servicelens.model.registry import default_model, shipped_dir
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "data" / "raw" / "examples"
@@ -101,7 +102,9 @@ def test_a_missing_model_is_a_clear_error(tmp_path):
 def test_load_model_default_is_the_shipped_model(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("SERVICELENS_MODEL", raising=False)
-    assert load_model().path.parent.name == "models"
+    model = load_model()
+    assert model.path.parent == shipped_dir()  # the checkout's models/ or, installed, the package's copy
+    assert model.path.name == default_model().name
 
 
 def test_html_output_is_self_contained(tmp_path):

@@ -40,12 +40,14 @@ def installed(tmp_path_factory) -> Path:
     wheel = next((root / "dist").glob("servicelens-*.whl"))
     venv.EnvBuilder(with_pip=False).create(root / "env")
     bin_dir = root / "env" / "bin"
+    # Install first, then add the path file: with it in place, pip would find the servicelens this
+    # environment has (installed, not editable, in CI) and call the wheel already satisfied.
+    run(sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--no-deps", "--no-index", wheel,
+        cwd=root)
     site_dir = Path(run(bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
                         cwd=root).stdout.strip())
     here = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     (site_dir / "dependencies.pth").write_text("".join(f"{p}\n" for p in here), encoding="utf-8")
-    run(sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--no-deps", "--no-index", wheel,
-        cwd=root)
     return bin_dir
 
 
