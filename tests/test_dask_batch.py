@@ -36,7 +36,7 @@ def test_local_cluster_matches_the_single_machine_path(tmp_path, shipped_model_d
             np.testing.assert_allclose(dask[column].to_numpy(float), single[column].to_numpy(float),
                                        atol=1e-9, equal_nan=True)
         else:
-            assert dask[column].fillna("").astype(str).tolist() == single[column].fillna("").astype(str).tolist(), column
+            assert _text(dask[column]) == _text(single[column]), column
     assert not (tmp_path / "dask.parquet.servicelens-tmp").exists()
 
 
@@ -72,3 +72,7 @@ def test_text_files_are_read_like_the_single_machine_path(tmp_path, shipped_mode
                  BatchOptions(progress=False, workers=1))
     jsonl = pd.read_parquet(tmp_path / "j.parquet").reset_index(drop=True)
     assert jsonl["id"].tolist()[0] == "1" and jsonl["error"][1].startswith("invalid JSON")
+
+
+def _text(column) -> list[str]:
+    return column.astype(object).fillna("").astype(str).tolist()

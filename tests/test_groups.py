@@ -166,3 +166,27 @@ def test_v4_resolutions(find, text, title, present, absent):
 ])
 def test_v4_names_nobody_served(find, text, title, absent):
     assert absent not in find(text, title=title)
+
+
+CALL_CENTRE = """Call Center Agent
+Responsibilities:
+- Answer inbound calls from customers and clients about their accounts and billing.
+- Resolve customer complaints and escalate issues to a supervisor.
+Requirements: high school diploma, 1 year of call centre experience."""
+
+
+def test_the_shipped_model_reads_the_examples_the_groups_issue_gave(shipped_model):
+    """Issue 25's examples, as the shipped model (rules and learned groups) reads them."""
+    def named(text):
+        return {g.group: g for g in reported(shipped_model.score(text).groups)}
+
+    picker = named("Warehouse Order Picker\nResponsibilities:\n- Pick customer orders accurately using RF scanners."
+                   "\n- Pack and label cartons for shipment.\n- Load trucks and keep aisles clean.")
+    assert "customers" not in picker
+    agent = named(CALL_CENTRE)
+    assert ("customers" in agent) != ("clients" in agent)  # one group for one reading
+    nurse = named("Registered Nurse - Medical Surgical Unit\nResponsibilities:\n- Assess, plan and evaluate "
+                  "nursing care on a 30-bed unit.\n- Administer medications and treatments as ordered.")
+    assert nurse["patients"].kind == "inferred"  # the text never says patients
+    clerk = shipped_model.score("Sales Associate\n- Greet shoppers and help them find products.\n- Operate the register.")
+    assert "Retail" in clerk.onet[0].title
