@@ -1,4 +1,4 @@
-"""Customer groups on the hand-written gold set, with the shipped model (explicit + O*NET inferred)."""
+"""Customer groups on the composed gold set, with the shipped model (explicit + O*NET inferred)."""
 from pathlib import Path
 
 import pytest

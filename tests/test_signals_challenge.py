@@ -1,4 +1,4 @@
-"""The hand-written challenge set (data/labeled/signals_challenge.jsonl) against the shipped model."""
+"""The composed challenge set (data/labeled/signals_challenge.jsonl) against the shipped model."""
 import pytest
 
 from servicelens.evaluation.signals import challenge_set

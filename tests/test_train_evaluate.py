@@ -30,7 +30,7 @@ def test_model_folder_is_complete(trained_model):
     assert meta["training"]["by_source"]["gold"] == 165 and sum(meta["training"]["by_source"].values()) > 2400
     assert (trained_model / PARTS_FILE).is_file()
     card = (trained_model / CARD_FILE).read_text()
-    assert "O*NET 29.0" in card and "scale v1" in card and "165 hand-written" in card
+    assert "O*NET 29.0" in card and "scale v1" in card and "165 composed" in card
 
 
 def test_training_is_reproducible(corpus, knowledge, tmp_path):

@@ -90,7 +90,7 @@ def resource(name: str) -> Path:
 
 
 def labeled_file(labeled_dir: Path, name: str) -> Path | None:
-    """A hand-written labelled file: in the labelled folder, else the checkout's ``data/labeled/``."""
+    """A labelled file the project made: in the labelled folder, else the checkout's ``data/labeled/``."""
     for folder in (Path(labeled_dir), checkout_root() and checkout_root() / "data" / "labeled"):
         if folder and (folder / name).is_file():
             return folder / name

@@ -1,4 +1,4 @@
-"""Measured accuracy of customer groups: the hand-written gold set (dev and test halves) and the
+"""Measured accuracy of customer groups: the composed gold set (dev and test halves) and the
 dev postings (which groups health, education and IT postings get)."""
 from __future__ import annotations
 

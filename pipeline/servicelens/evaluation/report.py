@@ -88,7 +88,7 @@ def format_metrics(metrics: dict) -> list[str]:
             f"{s} ({v['statements']}): {v['mean_points']:+.1f} points, signals {v['signals']}" for s, v in statements.items()))
     challenge = metrics.get("signals_challenge")
     if challenge:
-        lines.append(f"Hand-written signal challenge set: exact category set on {challenge['exact_match']:.0%} of "
+        lines.append(f"Composed signal challenge set: exact category set on {challenge['exact_match']:.0%} of "
                      f"{challenge['units']} units; " + ", ".join(f"{p} {v['exact']:.0%}" for p, v in challenge["by_polarity"].items()))
     lines.extend(format_mentions(metrics.get("groups_mentions")))
     user = metrics.get("user_heldout")

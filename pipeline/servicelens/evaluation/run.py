@@ -1,7 +1,7 @@
 """Run the full evaluation of a model folder and save ``metrics.json`` beside it.
 
 Everything is measured on postings the model never saw: the corpus' held-out split (score, parts,
-groups, by source, leave-one-source-out), the hand-written gold set, O*NET's own titles for the
+groups, by source, leave-one-source-out), the composed gold set, O*NET's own titles for the
 title -> occupation match, and the lines and statements labelled on real postings for the reading.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Sources:
 
 
 def gold_sets(model, labeled_dir: Path) -> dict:
-    """The hand-written sets: the signals challenge set and the customer-group gold set (both halves)."""
+    """The composed sets: the signals challenge set and the customer-group gold set (both halves)."""
     out = {}
     challenge = labeled_file(labeled_dir, CHALLENGE_FILE)
     if challenge:

@@ -1,4 +1,4 @@
-"""Signal-level evaluation: O*NET task statements of held-out groups, and the hand-written challenge set."""
+"""Signal-level evaluation: O*NET task statements of held-out groups, and the composed challenge set."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,7 +45,7 @@ def sentence_level(scorer: PostingScorer, sentences: pd.DataFrame, folds: int = 
 
 
 def challenge_set(model: Model, path: Path) -> dict:
-    """Exact category-set accuracy and per-category P/R/F1 on the hand-written units."""
+    """Exact category-set accuracy and per-category P/R/F1 on the composed units."""
     rows = read_jsonl(path)
     truth = np.zeros((len(rows), len(CATEGORIES)), dtype=int)
     decided = np.zeros_like(truth)

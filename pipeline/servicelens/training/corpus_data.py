@@ -68,7 +68,7 @@ def corpus_data(labels: Sequence[CorpusLabel], postings: dict[tuple[str, str], S
 
 
 def gold_data(path: Path, rules: SectionRules, split: str = "dev") -> TrainingData:
-    """The hand-written gold postings of one half (``gold_groups.jsonl``) as group-only training
+    """The composed gold postings of one half (``gold_groups.jsonl``) as group-only training
     data: they teach which groups a posting serves, never the score (they have none)."""
     from servicelens.files import read_jsonl
 

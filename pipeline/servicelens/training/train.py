@@ -168,7 +168,7 @@ def model_card(meta: dict) -> str:
     by_source = dict(training.get("by_source", {}))
     gold = by_source.pop("gold", 0)
     sources = ", ".join(f"{n} {s}" for s, n in by_source.items())
-    gold_line = (f" The customer groups also learn from the gold set's {gold} hand-written development postings\n"
+    gold_line = (f" The customer groups also learn from the gold set's {gold} composed development postings\n"
                  "  (`data/labeled/gold_groups.jsonl`), which have groups and no score.") if gold else ""
     labels = meta.get("labels")
     retrained = "" if not labels else f"""
