@@ -1,5 +1,6 @@
-"""The stored TF-IDF weightings equal scikit-learn's own transform, bit for bit; the shared word
-1-2-gram path equals them; rule matching on bytes reports the same character offsets as on text."""
+"""The stored TF-IDF weightings equal scikit-learn's own transform, bit for bit; the stored ridge
+and logistic layers compute what scikit-learn's fitted ones do (to floating-point rounding); the
+shared word 1-2-gram path equals them; rule matching on bytes reports the same character offsets as on text."""
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -38,6 +39,30 @@ def test_stored_weightings_equal_sklearn_bit_for_bit(params, analyzer):
     assert mine.dtype == theirs.dtype
     assert np.array_equal(mine.indptr, theirs.indptr) and np.array_equal(mine.indices, theirs.indices)
     assert np.array_equal(mine.data, theirs.data)
+
+
+def test_stored_linear_and_logistic_layers_compute_what_sklearn_does():
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from servicelens.model.linear import Linear, Logistic
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5))
+    y = X @ rng.normal(size=(5, 3)) + rng.normal(scale=0.1, size=(60, 3))
+    ridge = Ridge(alpha=0.7).fit(X, y)
+    stored = Linear.from_state(*Linear.from_sklearn(ridge).state())
+    np.testing.assert_allclose(stored.predict(X), ridge.predict(X), rtol=1e-12, atol=1e-12)
+    labels = (y > 0).astype(int)
+    for fitted, probabilities in (
+            (OneVsRestClassifier(LogisticRegression(C=2.0)).fit(X, labels), None),
+            (make_pipeline(StandardScaler(), LogisticRegression()).fit(X, labels[:, 0]), 1)):
+        ours = Logistic.from_state(*Logistic.from_sklearn(fitted).state())
+        theirs = fitted.predict_proba(X)
+        theirs = theirs if probabilities is None else theirs[:, [probabilities]]
+        np.testing.assert_allclose(ours.predict_proba(X), theirs, rtol=1e-12, atol=1e-12)
 
 
 def test_shared_vocabulary_matches_the_stored_weightings(shipped_model):
