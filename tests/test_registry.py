@@ -81,3 +81,15 @@ def test_a_model_is_never_overwritten_and_use_stays_inside_the_registry(tmp_path
     with pytest.raises(ModelError, match="not a model of the registry"):
         find_model(str(outside), tmp_path / "models")
     assert find_model(str(a), tmp_path / "models") == a
+
+
+def test_a_fitted_model_reads_with_the_rules_it_was_fitted_with(shipped_model):
+    """A retrain's fold candidates are built from the fit, not from a folder: they must read postings
+    with the fit's rules, not fall back to the oldest ones because the caller's meta names none."""
+    from servicelens.training.train import Fitted
+
+    rules = shipped_model.meta["rules"]
+    fitted = Fitted(shipped_model.estimator, shipped_model.inferrer, shipped_model.group_model, rules)
+    candidate = fitted.model({"name": "candidate", "version": "0.0.1"})
+    assert candidate.section_rules.version == shipped_model.section_rules.version == rules["sections"]
+    assert candidate.group_rules.version == shipped_model.group_rules.version == rules["groups"]

@@ -201,7 +201,7 @@ def retrain(dev: TrainingData, heldout: TrainingData, knowledge: OnetKnowledge, 
             **{k: current.meta[k] for k in ("scale", "targets", "bands", "estimator") if k in current.meta}}
 
     def fit(trained: Sequence[TrainedLabel]):
-        return fit_model(dev.plus(label_data(trained, current, options.label_weight)), knowledge, dict(meta),
+        return fit_model(dev.plus(label_data(trained, current, options.label_weight)), knowledge, meta,
                          options.seed).model(meta)
 
     keys = np.array([title_group(t.label) for t in new_labels])
@@ -224,8 +224,8 @@ def retrain(dev: TrainingData, heldout: TrainingData, knowledge: OnetKnowledge, 
     held_labels = [new_labels[i].label for i in held_out]
     log("fitting the new model on the corpus and all your labels ...")
     recipe = carried + new_labels
-    fitted = fit_model(dev.plus(label_data(recipe, current, options.label_weight)), knowledge, dict(meta), options.seed)
-    meta.update(rules=current.meta.get("rules"), training={"postings": len(dev), "inputs": {**inputs, **knowledge.inputs}},
+    fitted = fit_model(dev.plus(label_data(recipe, current, options.label_weight)), knowledge, meta, options.seed)
+    meta.update(rules=fitted.rules, training={"postings": len(dev), "inputs": {**inputs, **knowledge.inputs}},
                 labels={"files": label_files, "postings": len(recipe), "weight": options.label_weight})
     folder = save_model(fitted.parts(), registry / f"{options.name}-{version}", meta, model_card(meta),
                         texts={LABELS_FILE: "".join(t.to_json() + "\n" for t in recipe)})

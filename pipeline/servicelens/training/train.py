@@ -95,16 +95,19 @@ def next_version(models_dir: Path, name: str) -> str:
 
 @dataclass(frozen=True)
 class Fitted:
-    """What a training run fits: the scorer, the O*NET group inferrer and the learned group model."""
+    """What a training run fits: the scorer, the O*NET group inferrer and the learned group model, and
+    the versions of the rules they were fitted with (a model's ``meta["rules"]``)."""
 
     estimator: PostingScorer
     inferrer: Any
     group_model: GroupModel
+    rules: dict[str, str]
 
     def model(self, meta: dict):
         from servicelens.model.loaded import Model
 
-        return Model.from_parts(self.estimator, meta, self.inferrer, group_model=self.group_model)
+        return Model.from_parts(self.estimator, {**meta, "rules": self.rules}, self.inferrer,
+                                group_model=self.group_model)
 
     def parts(self) -> dict[str, Any]:
         """The fitted parts a model folder stores, each as its state (``store.save_model``)."""
@@ -124,9 +127,8 @@ def fit_model(data: TrainingData, knowledge: OnetKnowledge, meta: dict, seed: in
     data = data.subset([i for i, g in enumerate(data.group_labels) if g is not None])
     group_rules = GroupRules(resource(GROUP_RULES + ".json"))
     inferrer = build_inferrer(knowledge.occupations, knowledge.sentences, group_rules)
-    meta.setdefault("rules", {}).update(sections=SECTION_RULES, signals=estimator.pattern_version_,
-                                        groups=group_rules.version)
-    reader = Model.from_parts(estimator, meta, inferrer)
+    rules = {"sections": SECTION_RULES, "signals": estimator.pattern_version_, "groups": group_rules.version}
+    reader = Model.from_parts(estimator, {**meta, "rules": rules}, inferrer)
     ids = list(group_rules.groups)
     tensor = np.zeros((len(data), len(ids), len(FEATURES)))
     for i, (posting, implied) in enumerate(zip(data.prepared, reader.inferred_confidences(data.prepared))):
@@ -136,7 +138,7 @@ def fit_model(data: TrainingData, knowledge: OnetKnowledge, meta: dict, seed: in
     served = np.array([[g in labelled for g in ids] for labelled in data.group_labels], dtype=int)
     group_model = GroupModel().fit(ids, tensor, estimator.text_matrix(data.units),
                                    estimator.title_model_.tfidf.transform(data.titles), served, data.groups)
-    return Fitted(estimator, inferrer, group_model)
+    return Fitted(estimator, inferrer, group_model, rules)
 
 
 def train(data: TrainingData, knowledge: OnetKnowledge, inputs: dict[str, str], out_root: Path,
@@ -153,6 +155,7 @@ def train(data: TrainingData, knowledge: OnetKnowledge, inputs: dict[str, str], 
                      "inputs": {**inputs, **knowledge.inputs}},
     }
     fitted = fit_model(data, knowledge, meta, seed)
+    meta["rules"] = fitted.rules
     return save_model(fitted.parts(), out_root / f"{name}-{version}", meta, model_card(meta))
 
 
