@@ -66,8 +66,7 @@ class RuleFile:
     def from_data(cls, stored: dict):
         """Rules a model stored (``rule_data``): the file's data and name, compiled again."""
         rules = cls.__new__(cls)
-        rules._data, rules._source = stored["data"], stored["source"]
-        rules._build(rules._data, rules._source)
+        rules.__setstate__(stored)
         return rules
 
     def rule_data(self) -> dict:

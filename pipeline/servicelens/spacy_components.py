@@ -27,11 +27,12 @@ from spacy.tokens import Doc, Span
 
 from servicelens.errors import InputError
 from servicelens.paths import resource
-from servicelens.reading.sections import SectionRules, label_sections
+from servicelens.reading.sections import DEFAULT_RULES, SectionRules, label_sections
 from servicelens.reading.segment import unit_bounds
 
 UNITS_KEY = "units"
 SIGNALS_KEY = "customer_signals"
+SECTION_RULES = DEFAULT_RULES.removesuffix(".json")  # the newest rules file, by its version name
 RESULT_ATTR = "servicelens"
 GROUPS_KEY = "customer_groups"
 GROUPS_ATTR = "customer_groups"
@@ -72,7 +73,7 @@ class Segmenter:
 class Sections:
     """Labels each unit in ``doc.spans["units"]`` with its section (headings get ``<section>_heading``)."""
 
-    def __init__(self, nlp: Language, name: str = "servicelens_sections", rules: str = "sections.v4"):
+    def __init__(self, nlp: Language, name: str = "servicelens_sections", rules: str = SECTION_RULES):
         self.name = name
         self.rules = SectionRules(resource(rules + ".json"))
 
@@ -172,7 +173,7 @@ def make_segmenter(nlp: Language, name: str) -> Segmenter:
     return Segmenter(nlp, name)
 
 
-@Language.factory("servicelens_sections", default_config={"rules": "sections.v4"})
+@Language.factory("servicelens_sections", default_config={"rules": SECTION_RULES})
 def make_sections(nlp: Language, name: str, rules: str) -> Sections:
     return Sections(nlp, name, rules)
 

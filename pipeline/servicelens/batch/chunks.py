@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from servicelens.inputs.columns import ColumnMap
 from servicelens.errors import Warnings
 from servicelens.inputs.reader import Chunk
-from servicelens.outputs.tables import cell_text
+from servicelens.outputs.tables import ADDED_COLUMNS, NUMERIC_ADDED, cell_text
 
 if TYPE_CHECKING:  # the batch's main process reads and writes; only workers load the model
     from servicelens.model.loaded import Model, RowScore
@@ -30,6 +30,8 @@ MAX_CHARS = 100_000
 #: gets an error and the run goes on. Normal postings take a few milliseconds.
 ROW_SECONDS = 10.0
 SEPARATOR = "; "
+#: An unscored row's added values before ``model_version`` and ``error``: no numbers, no text.
+_UNSCORED = tuple(None if name in NUMERIC_ADDED else "" for name in ADDED_COLUMNS[:-2])
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class ChunkScorer:
             result = scores.get(k)
             error = SEPARATOR.join(errors[k])
             if result is None:
-                added.append([None, "", None, None, "", "", "", "", None, None, version, error])
+                added.append([*_UNSCORED, version, error])
             else:
                 stats.scored += 1
                 onet = result.onet

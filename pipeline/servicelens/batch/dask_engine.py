@@ -29,7 +29,7 @@ from servicelens.inputs.reader import MISSING, Chunk
 from servicelens.inputs.tables import open_table
 from servicelens.model.registry import resolve_model
 from servicelens.batch.chunks import Limits
-from servicelens.outputs.tables import ADDED_COLUMNS, added_names, cell_text, neutralise
+from servicelens.outputs.tables import ADDED_COLUMNS, NUMERIC_ADDED, added_names, cell_text, neutralise
 
 try:
     import dask
@@ -43,7 +43,6 @@ except ImportError as exc:  # the optional extra is not installed
 PLUGIN = "servicelens-model"
 # Columns a text-table partition carries from the reader to the scorer (never written).
 PROBLEM, USABLE = "__servicelens_problem__", "__servicelens_usable__"
-_NUMERIC = {"cs_score", "cs_external", "cs_internal", "onet_similarity", "onet_external_customers"}
 
 
 @dataclass
@@ -165,7 +164,7 @@ def predict_dask(source: str, output: str, model: str | os.PathLike | None = Non
 
 
 def _dtype(kind: str) -> str:
-    return "float64" if kind in _NUMERIC else "string"
+    return "float64" if kind in NUMERIC_ADDED else "string"
 
 
 def _read(source: str):

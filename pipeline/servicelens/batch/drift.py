@@ -34,7 +34,7 @@ class Drift:
     mean_abs_shift: float = 0.0
     transitions: dict[str, dict[str, int]] = field(default_factory=dict)  # band under a -> band under b -> rows
     movers: list[dict] = field(default_factory=list)  # the rows that moved most
-    evidence: dict | None = None  # with ``evidence``: see ``EvidenceDrift``
+    evidence: dict | None = None  # with ``evidence``: the reading changes ``_evidence`` counts
     tag: dict | None = None  # with ``tag``: the AUC of each version for the tagged rows
 
     def lines(self) -> list[str]:
@@ -78,7 +78,7 @@ def _evidence(a: Model, b: Model, texts: list[str], titles: list[str], counts: d
             span = pa.original_span(i)
             counts["units"] += 1
             counts["units_moved"] += span in sections_b and sections_b[span] != s.section
-        ra, rb = a.score(text, title or None), b.score(text, title or None)
+        ra, rb = a.score_prepared(pa), b.score_prepared(pb)
         points_b = {(s.start, s.end): s.contribution for s in rb.signals if s.start is not None}
         for s in ra.signals:
             if (s.start, s.end) in points_b and s.start is not None:

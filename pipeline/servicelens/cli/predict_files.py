@@ -80,13 +80,14 @@ def predict_files(files: Iterable[str | os.PathLike], model_path: str | os.PathL
         try:
             posting = read_posting(path)
             text = _cut(posting.text, path, err)
-            result = model.score(text, title=posting.title, source=str(Path(path)))
+            prepared = model.prepare(text, posting.title)
+            result = model.score_prepared(prepared, source=str(Path(path)))
         except ServicelensError as exc:
             failures += 1
             err.write(f"servicelens: error: {exc}\n")
             continue
         if html_path:
-            scored.append((model.prepare(text, posting.title), result))
+            scored.append((prepared, result))
         if as_json:
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         else:

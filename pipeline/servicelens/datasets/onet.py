@@ -59,19 +59,6 @@ GWA_LABELS = {
 }
 SENTENCE_LABELS = tuple(GWA_LABELS.values())
 
-#: SOC 2018 major groups (the first two digits of an O*NET-SOC code), names shortened for display.
-SOC_MAJOR_GROUPS = {
-    "11": "Management", "13": "Business & financial", "15": "Computer & mathematical",
-    "17": "Architecture & engineering", "19": "Life, physical & social science",
-    "21": "Community & social service", "23": "Legal", "25": "Education & library",
-    "27": "Arts, media & sports", "29": "Healthcare practitioners", "31": "Healthcare support",
-    "33": "Protective service", "35": "Food preparation & serving", "37": "Cleaning & grounds",
-    "39": "Personal care & service", "41": "Sales", "43": "Office & admin support",
-    "45": "Farming, fishing & forestry", "47": "Construction & extraction",
-    "49": "Installation & repair", "51": "Production", "53": "Transportation & moving",
-}
-
-
 @dataclass(frozen=True)
 class Tables:
     occupations: pd.DataFrame

@@ -51,56 +51,6 @@ def gold_report(predict: Callable[[str, str], Sequence[str]], gold: list[dict]) 
     return out
 
 
-def dev_groups_report(groups: Sequence[Sequence], functions: Sequence[list[str]], threshold: float) -> dict:
-    """How the groups of real postings look by job function.
-
-    ``groups[i]`` are the :class:`~servicelens.evidence.groups.CustomerGroup` of posting ``i`` (by confidence).
-    Health: share whose top external group is ``patients``; Education: share naming ``students``
-    (confidence >= ``threshold``); IT: share whose named groups are all internal or ``end_users``.
-    """
-    def top_external(found) -> str | None:
-        return next((g.group for g in found if g.scope == "external"), None)
-
-    def named(found) -> set[str]:
-        return {g.group for g in found if g.confidence >= threshold}
-
-    def share(tag: str, test: Callable) -> dict:
-        rows = [found for found, tags in zip(groups, functions) if tag in tags]
-        return {"n": len(rows), "share": round(sum(bool(test(f)) for f in rows) / len(rows), 3) if rows else None}
-
-    return {
-        "health_top_external_patients": share("Health Care Provider", lambda f: top_external(f) == "patients"),
-        "education_students": share("Education", lambda f: "students" in named(f)),
-        "it_internal_or_end_users_only": share(
-            "Information Technology", lambda f: all(g.scope == "internal" or g.group == "end_users"
-                                                    for g in f if g.confidence >= threshold)),
-        "named_groups_per_posting": round(sum(len(named(f)) for f in groups) / max(len(groups), 1), 2),
-    }
-
-
-def format_groups(metrics: dict) -> list[str]:
-    lines = []
-    sets = [("gold", split, block) for split, block in metrics.get("groups_gold", {}).items()]
-    sets += [("labelled real postings", split, block) for split, block in metrics.get("groups_real", {}).items()]
-    for name, split, block in sets:
-        micro = block["micro"]
-        lines.append(f"Customer groups, {name}, {split} ({block['postings']} postings): micro "
-                     f"P {micro['precision']:.2f} R {micro['recall']:.2f} F1 {micro['f1']:.2f}")
-        lines.append("  " + ", ".join(f"{g} {v['precision']:.2f}/{v['recall']:.2f}" for g, v in block["per_group"].items())
-                     + "  (P/R)")
-    dev = metrics.get("groups_dev_postings")
-    if dev:
-        lines.append("Customer groups on dev postings: "
-                     f"Health Care Provider top external = patients {dev['health_top_external_patients']['share']:.0%} "
-                     f"(n={dev['health_top_external_patients']['n']}); Education naming students "
-                     f"{dev['education_students']['share']:.0%} (n={dev['education_students']['n']}); "
-                     f"IT internal or end_users only {dev['it_internal_or_end_users_only']['share']:.0%} "
-                     f"(n={dev['it_internal_or_end_users_only']['n']}); "
-                     f"{dev['named_groups_per_posting']} groups named per posting")
-    return lines
-
-
-#: Confidence bins of the reliability table (the share served in each should match its confidence).
 BINS = (0.15, 0.3, 0.5, 0.7, 0.85, 1.0001)
 
 

@@ -71,21 +71,9 @@ def read_mention_labels(path: Path, groups: Iterable[str]) -> list[MentionLabel]
     return out
 
 
-def label_index(labels: Iterable[MentionLabel]) -> dict[tuple, MentionLabel]:
-    """Each label by ``(source, id, group, start)`` of each of its mentions (``start`` None: a title
-    given apart from the text), as the model's evidence is matched to it."""
-    return {(*row.posting, row.group, start): row for row in labels for start in row.starts}
-
-
-def labelled_texts(gold_rows: Iterable[dict], dev=None) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """The text and title of every posting a labelled file may name: gold postings (rows of
-    ``gold_groups.jsonl``) by ``("gold", id)``, dev postings (the table, when there) by
-    ``("postings_dev", job_id)``."""
-    texts = {("gold", row["id"]): (row["text"], row["title"]) for row in gold_rows}
-    if dev is not None:
-        texts.update({("postings_dev", j): (text, title)
-                      for j, text, title in zip(dev["job_id"].tolist(), dev["description"], dev["title"])})
-    return texts
+def labelled_texts(gold_rows: Iterable[dict]) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """The text and title of every gold posting (rows of ``gold_groups.jsonl``) by ``("gold", id)``."""
+    return {("gold", row["id"]): (row["text"], row["title"]) for row in gold_rows}
 
 
 def labelled_confidences(model, texts: Mapping[tuple[str, str], tuple[str, str | None]],

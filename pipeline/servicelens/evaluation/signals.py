@@ -1,18 +1,15 @@
-"""Signal-level evaluation: O*NET task statements of held-out groups, and the composed challenge set."""
+"""Signal-level evaluation: the composed challenge set."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from sklearn.model_selection import GroupKFold
 
 from servicelens.evidence.categories import CATEGORIES
 from servicelens.files import read_jsonl
 from servicelens.evaluation.metrics import prf
 from servicelens.model.loaded import MODEL_SIGNAL_MIN, Model, unit_matches
-from servicelens.model.linear import TfidfLogistic
-from servicelens.model.scorer import PostingScorer, sentence_targets
+from servicelens.model.scorer import PostingScorer
 from servicelens.reading.sections import SCORED_SECTIONS
 from servicelens.evidence.signals import NEGATION
 
@@ -28,20 +25,6 @@ def _decide(scorer: PostingScorer, units: list[str]) -> np.ndarray:
             if match.category != NEGATION and match.polarity != "negated":
                 decided[k, CATEGORIES.index(match.category)] = 1
     return decided
-
-
-def sentence_level(scorer: PostingScorer, sentences: pd.DataFrame, folds: int = 5) -> dict:
-    """Per-category P/R/F1 of the marked signals on task statements of held-out SOC minor groups."""
-    truth = sentence_targets(sentences)
-    decided = np.zeros_like(truth)
-    texts = sentences["text"].tolist()
-    for train, test in GroupKFold(folds).split(texts, truth, sentences["group"]):
-        fold = PostingScorer(**scorer.get_params())
-        fold.patterns_ = scorer.patterns_
-        fold.sentence_model_ = TfidfLogistic.from_sklearn(fold.sentence_pipeline().fit([texts[i] for i in train],
-                                                                                        truth[train]))
-        decided[test] = _decide(fold, [texts[i] for i in test])
-    return prf(truth, decided, CATEGORIES)
 
 
 def challenge_set(model: Model, path: Path) -> dict:

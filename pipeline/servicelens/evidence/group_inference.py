@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from servicelens.evidence.groups import REPORT_THRESHOLD, GroupRules, scan
-from servicelens.model.linear import State, Tfidf
+from servicelens.model.linear import State, Tfidf, nested, sparse_arrays, sparse_from_arrays, unnest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,22 +69,17 @@ class GroupInferrer:
         return self
 
     def state(self) -> State:
-        spec = {"neighbours": self.neighbours, "min_similarity": self.min_similarity,
-                "max_confidence": self.max_confidence, "occupations": self.occupations_, "groups": self.groups_,
-                "vectorizer": self.vectorizer_.state()[0]}
-        vocab = {f"vectorizer/{k}": v for k, v in self.vectorizer_.state()[1].items()}
-        matrix = self.matrix_
-        return spec, {**vocab, "matrix/data": matrix.data, "matrix/indices": matrix.indices,
-                      "matrix/indptr": matrix.indptr, "matrix/shape": np.array(matrix.shape),
-                      "owner": self.owner_, "profiles": self.profiles_, "weights": self.weights_}
+        spec, arrays = nested(vectorizer=self.vectorizer_.state())
+        spec.update(neighbours=self.neighbours, min_similarity=self.min_similarity,
+                    max_confidence=self.max_confidence, occupations=self.occupations_, groups=self.groups_)
+        return spec, {**arrays, **sparse_arrays("matrix", self.matrix_), "owner": self.owner_,
+                      "profiles": self.profiles_, "weights": self.weights_}
 
     @classmethod
     def from_state(cls, spec: dict, arrays: dict) -> GroupInferrer:
         inferrer = cls(spec["neighbours"], spec["min_similarity"], spec["max_confidence"])
-        inferrer.vectorizer_ = Tfidf.from_state(spec["vectorizer"], {k.split("/", 1)[1]: v for k, v in arrays.items()
-                                                                    if k.startswith("vectorizer/")})
-        inferrer.matrix_ = sp.csr_matrix((arrays["matrix/data"], arrays["matrix/indices"], arrays["matrix/indptr"]),
-                                         shape=tuple(arrays["matrix/shape"]))
+        inferrer.vectorizer_ = Tfidf.from_state(*unnest(spec, arrays, "vectorizer"))
+        inferrer.matrix_ = sparse_from_arrays("matrix", arrays)
         inferrer.owner_, inferrer.profiles_ = arrays["owner"], arrays["profiles"]
         inferrer.occupations_, inferrer.groups_, inferrer.weights_ = spec["occupations"], spec["groups"], arrays["weights"]
         return inferrer

@@ -111,6 +111,11 @@ class _Resolution:
     term: object | None
     unless: object | None
 
+    def applies(self, context: Mapping[str, str | bytes]) -> bool:
+        """Whether the rule's ``when`` holds where it looks, and its ``unless`` nowhere in the posting."""
+        return bool(self.when.search(context[self.where])) \
+            and not (self.unless and self.unless.search(context["posting"]))
+
 
 class GroupRules(RuleFile):
     """The compiled taxonomy and rules of one version of the groups file."""
@@ -171,12 +176,8 @@ class GroupRules(RuleFile):
         """Whether the posting reads as dealing with businesses: a rule that makes a posting's or a
         title's "customers" clients applies (B2B, SaaS, accounts, wholesale ...)."""
         context = {"title": haystack(title), "posting": haystack(text)}
-        for rule in self._resolution_by_group.get("customers", ()):
-            _, rule = rule
-            if rule.target == "clients" and rule.where in context and rule.when.search(context[rule.where]) \
-                    and not (rule.unless and rule.unless.search(context["posting"])):
-                return True
-        return False
+        return any(rule.target == "clients" and rule.where in context and rule.applies(context)
+                   for _, rule in self._resolution_by_group.get("customers", ()))
 
     def resolve(self, mention: Mention, term: str | bytes, context: dict[str, str | bytes],
                 cache: dict[int, bool]) -> str | None:
@@ -191,8 +192,7 @@ class GroupRules(RuleFile):
                 continue
             applies = cache.get(index) if rule.where != "unit" else None
             if applies is None:
-                applies = bool(rule.when.search(context[rule.where])) \
-                    and not (rule.unless and rule.unless.search(context["posting"]))
+                applies = rule.applies(context)
                 if rule.where != "unit":
                     cache[index] = applies
             if applies:
@@ -227,7 +227,7 @@ def found_evidence(posting: PreparedPosting, units: list[int], texts: list[str],
     return out
 
 
-def _by_group(found: Sequence[Found], evidence: Sequence[Evidence]) -> dict[str, list[Evidence]]:
+def evidence_by_group(found: Sequence[Found], evidence: Sequence[Evidence]) -> dict[str, list[Evidence]]:
     grouped: dict[str, list[Evidence]] = {}
     for f, e in zip(found, evidence):
         grouped.setdefault(f.group, []).append(e)
@@ -252,7 +252,7 @@ def mention_evidence(posting: PreparedPosting, rules: GroupRules, signals=None) 
     """Every served mention of each group the posting names, as evidence (all of them, in text order;
     :func:`customer_groups` keeps the strongest few)."""
     units, texts, _, found = read_posting(posting, rules, signals)
-    return _by_group(found, found_evidence(posting, units, texts, found))
+    return evidence_by_group(found, found_evidence(posting, units, texts, found))
 
 
 def group_ids(posting: PreparedPosting, rules: GroupRules, signals=None, inferred: dict[str, float] | None = None,
@@ -445,7 +445,7 @@ def customer_groups(posting: PreparedPosting, rules: GroupRules, signals=None,
     (:mod:`servicelens.evidence.group_confidence`), else :func:`rule_confidence`.
     """
     units, texts, sections, found = read_posting(posting, rules, signals)
-    explicit = _by_group(found, found_evidence(posting, units, texts, found))
+    explicit = evidence_by_group(found, found_evidence(posting, units, texts, found))
     inferred = inferred or {}
     groups, features = candidate_features(found, texts, sections, {g: e.confidence for g, e in inferred.items()},
                                           rules)

@@ -23,7 +23,6 @@ class UnitEvidence:
     evidence: np.ndarray  # units x categories, 0-1
     negations: np.ndarray  # units, count of negation statements
     matches: list  # units -> pattern matches (for reporting signals)
-    weights: np.ndarray | None = None  # units: how much the unit's words count (1; less when hedged; 0 negated)
 
 
 @dataclass(frozen=True)

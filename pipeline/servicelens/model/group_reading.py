@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from servicelens.evidence.groups import (FEATURES, MAX_EVIDENCE, CustomerGroup, Evidence, GroupRules,
-                                         candidate_features, found_evidence, read_posting)
+                                         candidate_features, evidence_by_group, found_evidence, read_posting)
 from servicelens.reading.posting import PreparedPosting
 
 if TYPE_CHECKING:
@@ -50,9 +50,7 @@ def learned_groups(model: Model, postings: Sequence[PreparedPosting], text_X=Non
     out = []
     for i, posting in enumerate(postings):
         units, texts, found = readings[i]
-        explicit: dict[str, list[Evidence]] = {}
-        for f, e in zip(found, found_evidence(posting, units, texts, found)):
-            explicit.setdefault(f.group, []).append(e)
+        explicit = evidence_by_group(found, found_evidence(posting, units, texts, found))
         groups = []
         for j, g in enumerate(ids):
             confidence = float(probabilities[i, j])

@@ -38,6 +38,18 @@ def unnest(spec: dict[str, Any], arrays: dict[str, np.ndarray], name: str) -> St
     return spec[name], {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
 
 
+def sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    """A CSR matrix as the plain arrays ``name/data``, ``name/indices``, ``name/indptr``, ``name/shape``."""
+    return {f"{name}/data": matrix.data, f"{name}/indices": matrix.indices, f"{name}/indptr": matrix.indptr,
+            f"{name}/shape": np.array(matrix.shape)}
+
+
+def sparse_from_arrays(name: str, arrays: dict[str, np.ndarray]) -> sp.csr_matrix:
+    """The CSR matrix ``sparse_arrays`` stored under ``name``."""
+    return sp.csr_matrix((arrays[f"{name}/data"], arrays[f"{name}/indices"], arrays[f"{name}/indptr"]),
+                         shape=tuple(arrays[f"{name}/shape"]))
+
+
 def word_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
     """scikit-learn's word analyzer: lowercase, default tokens, n-grams joined by a space."""
     tokens = WORD_TOKEN.findall(text.lower())

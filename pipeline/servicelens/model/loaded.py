@@ -93,7 +93,10 @@ class Model:
 
     def score(self, text: str, title: str | None = None, source: str | None = None) -> Result:
         """Score one posting. ``text`` may hold HTML; signal offsets index ``text`` exactly."""
-        posting = self.prepare(text, title)
+        return self.score_prepared(self.prepare(text, title), source)
+
+    def score_prepared(self, posting: PreparedPosting, source: str | None = None) -> Result:
+        """``score`` for a posting already prepared (by ``prepare``, with this model's rules)."""
         if not posting.bounds and not posting.title:
             raise InputError(Errors.E008.format(path=source or "<text>"))
         units = posting.scorer_units()

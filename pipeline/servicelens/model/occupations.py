@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
-from servicelens.model.linear import State, Tfidf, nested, title_word_ngrams, unnest
+from servicelens.model.linear import State, Tfidf, nested, sparse_arrays, sparse_from_arrays, title_word_ngrams, unnest
 
 #: The rating the O*NET reference reports.
 DEAL_WITH_EXTERNAL_CUSTOMERS = "Deal_With_External_Customers"
@@ -135,16 +134,13 @@ class OccupationMatcher:
         spec, arrays = nested(vectorizer=self.vectorizer_.state())
         spec.update(neighbours=self.neighbours, min_similarity=self.min_similarity, codes=self.codes_,
                     titles=self.titles_, rating_names=self.rating_names_)
-        m = self.matrix_
-        return spec, {**arrays, "matrix/data": m.data, "matrix/indices": m.indices, "matrix/indptr": m.indptr,
-                      "matrix/shape": np.array(m.shape), "owner": self.owner_, "ratings": self.ratings_}
+        return spec, {**arrays, **sparse_arrays("matrix", self.matrix_), "owner": self.owner_, "ratings": self.ratings_}
 
     @classmethod
     def from_state(cls, spec: dict, arrays: dict) -> OccupationMatcher:
         matcher = cls(spec["neighbours"], spec["min_similarity"])
         matcher.vectorizer_ = Tfidf.from_state(*unnest(spec, arrays, "vectorizer"))
-        matcher.matrix_ = sp.csr_matrix((arrays["matrix/data"], arrays["matrix/indices"], arrays["matrix/indptr"]),
-                                        shape=tuple(arrays["matrix/shape"]))
+        matcher.matrix_ = sparse_from_arrays("matrix", arrays)
         matcher.owner_, matcher.ratings_ = arrays["owner"], arrays["ratings"]
         matcher.codes_, matcher.titles_, matcher.rating_names_ = spec["codes"], spec["titles"], spec["rating_names"]
         return matcher

@@ -174,11 +174,7 @@ class PostingScorer:
                     j = CATEGORIES.index(category)
                     if not any(m.category == category for m in found):
                         evidence[k, j] = 0.0
-        weights = None
-        if self.modality:
-            weights = np.where(negations > 0, 0.0, 1.0)
-            weights[sorted(hedged)] = np.minimum(weights[sorted(hedged)], HEDGED_WORDS)
-        return UnitEvidence(owners, evidence, negations, matches, weights)
+        return UnitEvidence(owners, evidence, negations, matches)
 
     def _word_features(self, X, text, sentence, unit_weights=None) -> tuple[sp.csr_matrix, sp.csr_matrix, TextTerms]:
         """TF-IDF of each posting (text model) and of each unit (sentence model), analysed once;
@@ -209,6 +205,16 @@ class PostingScorer:
         terms = TextTerms(unit_counts.tocsr(), posting_counts, text_X, posting_rows)
         return text_X, sentence.tfidf.weigh(sentence_counts), terms
 
+    def _unit_weights(self, scanned: tuple[list, set[int]]) -> np.ndarray | None:
+        """How much each scored unit's words count (with ``modality``): 0 when it negates, at most
+        ``HEDGED_WORDS`` when hedged; they must be weighed before they are counted."""
+        if not self.modality:
+            return None
+        matches, hedged = scanned
+        weights = np.array([0.0 if any(m.category == NEGATION for m in found) else 1.0 for found in matches])
+        weights[sorted(hedged)] = np.minimum(weights[sorted(hedged)], HEDGED_WORDS)
+        return weights
+
     @staticmethod
     def _unit_scale(X) -> np.ndarray:
         """Evidence is summed over units and divided by sqrt(#units): long postings are not louder."""
@@ -217,12 +223,7 @@ class PostingScorer:
     def _features(self, X, parts) -> tuple[np.ndarray, UnitEvidence, TextTerms]:
         text, title, sentence, prior = parts
         scanned = self._scan(X)
-        weights = None
-        if self.modality:  # the words of a negated or hedged unit must be weighed before they are counted
-            negated = np.array([any(m.category == NEGATION for m in found) for found in scanned[0]], dtype=bool)
-            weights = np.where(negated, 0.0, 1.0)
-            weights[sorted(scanned[1])] = np.minimum(weights[sorted(scanned[1])], HEDGED_WORDS)
-        text_X, sentence_X, terms = self._word_features(X, text, sentence, weights)
+        text_X, sentence_X, terms = self._word_features(X, text, sentence, self._unit_weights(scanned))
         ev = self.unit_evidence(X, sentence, sentence_X, scanned)
         summed = np.zeros((len(X), len(CATEGORIES)))
         np.add.at(summed, ev.owners, ev.evidence)
@@ -326,7 +327,8 @@ class PostingScorer:
 
     def text_matrix(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """The postings' TF-IDF as the text model reads them (what the group model reads too)."""
-        return self._features(X, self._parts())[2].weighted
+        weights = self._unit_weights(self._scan(X)) if self.modality else None
+        return self._word_features(X, self.text_model_, self.sentence_model_, weights)[2].weighted
 
     def _predict_features(self, features: np.ndarray, ev: UnitEvidence) -> np.ndarray:
         penalty = np.zeros(len(features))
@@ -334,11 +336,6 @@ class PostingScorer:
         pred = self.final_.predict(features)
         pred[:, :2] -= NEGATION_POINTS * np.minimum(penalty, 2)[:, None]
         return pred
-
-    def stacked_feature_names(self) -> list[str]:
-        """Names of the final model's inputs, in ``final_.coef`` column order."""
-        return ([f"text model: {t}" for t in TARGETS] + [f"title model: {t}" for t in TARGETS] + ["has title"]
-                + list(CATEGORIES) + ([f"O*NET prior: {t}" for t in TARGETS] if self.onet_prior else []))
 
     def contributions(self, X: Sequence[Sequence[str]]) -> Contributions:
         """Predictions of many postings, each split into what its title and each unit add.
@@ -382,7 +379,3 @@ def _stretched(final: Linear, stacked: np.ndarray, y: np.ndarray, weights) -> Li
     spread = np.sqrt(np.average((y - np.average(y, axis=0, weights=w)) ** 2, axis=0, weights=w))
     scale = spread / np.maximum(np.sqrt(np.average((pred - mean) ** 2, axis=0, weights=w)), 1e-9)
     return Linear(final.coef * scale[:, None], final.intercept * scale + (1 - scale) * mean)
-
-
-def build_scorer(**params) -> PostingScorer:
-    return PostingScorer(**params)

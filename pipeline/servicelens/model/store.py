@@ -21,7 +21,7 @@ import zipfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -40,10 +40,11 @@ ONET_ATTRIBUTION = (
 )
 #: Libraries whose version decides whether the stored arrays read back as written.
 CHECKED_LIBRARIES = ("numpy",)
+#: Libraries whose versions a model records (``meta["libraries"]``).
+RECORDED_LIBRARIES = ("servicelens", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "spacy")
 
 
-def library_versions() -> dict[str, str]:
-    names = ("servicelens", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "spacy")
+def library_versions(names: Sequence[str] = RECORDED_LIBRARIES) -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in names:
         try:
@@ -59,7 +60,7 @@ def _major_minor(version: str) -> tuple[str, ...]:
 
 def check_libraries(path: Path, made_with: dict[str, str]) -> None:
     """Refuse a different major version of a checked library; warn on a different minor one."""
-    have = library_versions()
+    have = library_versions(CHECKED_LIBRARIES)  # each lookup reads package metadata: only what is checked
     for lib in CHECKED_LIBRARIES:
         made, now = made_with.get(lib), have.get(lib)
         if not made or made == now:

@@ -27,7 +27,8 @@ from servicelens.inputs.reader import MISSING, Chunk, TableFormat
 #: the title's similarity to it, and O*NET's own "Deal With External Customers" rating of it).
 ADDED_COLUMNS = ("cs_score", "cs_band", "cs_external", "cs_internal", "customer_groups", "top_signals",
                  "onet_code", "onet_title", "onet_similarity", "onet_external_customers", "model_version", "error")
-_NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal", "onet_similarity", "onet_external_customers"}
+#: The added columns that hold numbers (the rest hold text).
+NUMERIC_ADDED = {"cs_score", "cs_external", "cs_internal", "onet_similarity", "onet_external_customers"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 #: What UTF-8 (Parquet) cannot hold: lone surrogates, which a JSON "\ud800" escape reads as.
@@ -165,7 +166,7 @@ class TableWriter:
         original = list(self.arrow_schema) if self.arrow_schema is not None \
             else [pa.field(n, pa.string()) for n in self.columns]
         fields = [f.with_name(n) for f, n in zip(original, names)]
-        fields += [pa.field(n, pa.float64() if kind in _NUMERIC_ADDED else pa.string())
+        fields += [pa.field(n, pa.float64() if kind in NUMERIC_ADDED else pa.string())
                    for n, kind in zip(names[len(self.columns):], ADDED_COLUMNS)]
         return pa.schema(fields)
 
@@ -260,7 +261,7 @@ class _binary:
 def _added_text(value: Any, kind: str) -> str:
     if value is None:
         return ""
-    if kind in _NUMERIC_ADDED:
+    if kind in NUMERIC_ADDED:
         return f"{value:.1f}"
     return neutralise(value) if kind == "top_signals" else value
 

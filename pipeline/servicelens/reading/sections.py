@@ -104,8 +104,9 @@ def label_sections(units: list[str], rules: SectionRules, paragraphs: list[int] 
             found = rules.heading_section(text)
         if found is None and not rest and rules.dash_headings:  # "About us – we run 12 hotels"
             dash_head, dash_rest = _split_dash(text)
-            if dash_rest and rules.heading_section(dash_head) is not None:
-                found, rest = rules.heading_section(dash_head), dash_rest
+            dash_found = rules.heading_section(dash_head) if dash_rest else None
+            if dash_found is not None:
+                found, rest = dash_found, dash_rest
         if found is not None:
             if rest and found in _LINE_SECTIONS:  # "Reports to: the Director": that line only
                 labels.append(UnitSection(found, False))

@@ -21,12 +21,13 @@ from servicelens import __version__
 from servicelens.datasets import onet
 from servicelens.errors import Errors, ModelError
 from servicelens.evidence.group_inference import build_inferrer
-from servicelens.evidence.groups import GroupRules
+from servicelens.evidence.signals import DEFAULT_PATTERNS
+from servicelens.evidence.groups import DEFAULT_GROUPS, GroupRules
 from servicelens.model.occupations import OccupationMatcher, build_matcher
 from servicelens.model.scorer import TARGETS, PostingScorer
 from servicelens.model.store import ONET_ATTRIBUTION, save_model
 from servicelens.paths import resource
-from servicelens.reading.sections import SectionRules
+from servicelens.reading.sections import DEFAULT_RULES, SectionRules
 from servicelens.scale import BANDS, SCALE_VERSION
 from servicelens.training.corpus_data import TrainingData
 from servicelens.evidence.group_model import GroupModel
@@ -38,9 +39,10 @@ DEFAULT_NAME = "servicelens"
 #: final weights and a stretch to the targets' spread are kept for what they add there.
 SCORER_PARAMS = dict(text_alpha=0.5, title_alpha=0.5, text_ngrams=1, modality=True, onet_prior=True,
                      positive=True, stretch=True)
-SECTION_RULES = "sections.v4"
-SIGNAL_PATTERNS = "customer_signals.v3"
-GROUP_RULES = "customer_groups.v5"
+# A new model reads with the newest rules (the readers' defaults); it records their versions.
+SECTION_RULES = DEFAULT_RULES.removesuffix(".json")
+SIGNAL_PATTERNS = DEFAULT_PATTERNS.removesuffix(".json")
+GROUP_RULES = DEFAULT_GROUPS.removesuffix(".json")
 
 
 @dataclass(frozen=True)
