@@ -19,6 +19,9 @@ BANDS = (
 )
 BAND_NAMES = tuple(name for _, _, name, _ in reversed(BANDS))  # minimal ... core
 BAND_MEANING = {name: meaning for _, _, name, meaning in BANDS}
+#: Each band's lowest score, by name (top band first); every band is ``BAND_WIDTH`` points wide.
+BAND_LOW = {name: low for low, _, name, _ in BANDS}
+BAND_WIDTH = 20.0
 
 
 def combine(external: float, internal: float) -> float:
@@ -41,5 +44,4 @@ def band(score: float) -> str:
 
 def band_middle(name: str) -> float:
     """The middle of a band (a label given as a band only)."""
-    low = {n: lo for lo, _, n, _ in BANDS}[name]
-    return low + 10.0
+    return BAND_LOW[name] + BAND_WIDTH / 2

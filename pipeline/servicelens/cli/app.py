@@ -119,7 +119,7 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
 
       servicelens train --labels my-labels.csv           # retrain; the gate decides whether it becomes active
     """
-    from servicelens.model.registry import active_model, resolve_model
+    from servicelens.model.registry import resolve_model
     from servicelens.training.train import onet_knowledge, section_rules
 
     registry = paths.models_dir(out)
@@ -127,7 +127,7 @@ def train(labels: Optional[List[Path]] = typer.Option(None, "--labels", help="Yo
         from servicelens.model.loaded import load_model
         from servicelens.training.retrain import RetrainOptions, format_comparison, retrain
 
-        current = resolve_model(model) if model or os.environ.get(paths.ENV_MODEL) else active_model(registry)
+        current = resolve_model(model, registry)
         current_model = load_model(current)
         found = _checked_labels(labels, list(current_model.group_rules.groups), strict)
         if check:

@@ -104,7 +104,7 @@ def models_diff(a: str = typer.Argument(..., help="First model (folder name, ver
     if tag is not None and "=" not in tag:
         raise typer.BadParameter("give the tag as COLUMN=VALUE", param_hint="--tag")
     # Comparing loads a model and activates nothing: any model folder will do, in the registry or not.
-    load = lambda name: Model(Path(name) if (Path(name) / "meta.json").is_file() else find_model(name, root))
-    drift = diff_models(load(a), load(b), on, top=top, evidence=evidence,
+    first, second = (Model(find_model(name, root, anywhere=True)) for name in (a, b))
+    drift = diff_models(first, second, on, top=top, evidence=evidence,
                         tag=tuple(tag.split("=", 1)) if tag else None)
     typer.echo(json.dumps(drift.to_dict(), indent=1) if as_json else "\n".join(drift.lines()))

@@ -48,10 +48,16 @@ def gold_sets(model, labeled_dir: Path) -> dict:
     challenge = labeled_file(labeled_dir, CHALLENGE_FILE)
     if challenge:
         out["signals_challenge"] = challenge_set(model, challenge)
-    gold = labeled_file(labeled_dir, GOLD_FILE)
-    if gold:
-        out["groups_gold"] = gold_report(lambda text, title: named_groups(model, text, title), read_jsonl(gold))
+    gold = gold_groups(model, labeled_dir)
+    if gold is not None:
+        out["groups_gold"] = gold
     return out
+
+
+def gold_groups(model, labeled_dir: Path) -> dict | None:
+    """The customer groups of the gold set (both halves), when the file is there."""
+    gold = labeled_file(labeled_dir, GOLD_FILE)
+    return gold_report(lambda text, title: named_groups(model, text, title), read_jsonl(gold)) if gold else None
 
 
 def _legacy(model: Model) -> Model | None:
@@ -66,7 +72,7 @@ def _legacy(model: Model) -> Model | None:
         return None
 
 
-def _predict(model: Model, data: TrainingData) -> np.ndarray:
+def _predict(model: Model, data: TrainingData) -> tuple[np.ndarray, list]:
     prepared = [model.prepare(text, title) for text, title in zip(data.texts, data.titles)]
     return model.scores(prepared), prepared
 
@@ -89,7 +95,7 @@ def evaluate_model(folder: Path, sources: Sources, leave_one_out: bool = True,
     log(f"scoring {len(heldout)} held-out postings ...")
     pred, prepared = _predict(model, heldout)
     legacy = _legacy(model)
-    legacy_pred = _predict(legacy, heldout)[0] if legacy is not None else None
+    legacy_pred, legacy_prepared = _predict(legacy, heldout) if legacy is not None else (None, None)
     metrics: dict = {"model": read_meta(folder).get("version"),
                      "score": corpus_eval.heldout_report(pred, dev, heldout, legacy_pred)}
     if leave_one_out and sources.onet_dir is not None:
@@ -107,7 +113,7 @@ def evaluate_model(folder: Path, sources: Sources, leave_one_out: bool = True,
     expected = [{g.id: g.kind for g in label.groups} for label in labels if label.usable and label.split == "heldout"]
     groups = {"heldout": corpus_groups_report(found, expected, heldout.sources, REPORT_THRESHOLD)}
     if legacy is not None:
-        old = legacy.groups_many([legacy.prepare(t, title) for t, title in zip(heldout.texts, heldout.titles)])
+        old = legacy.groups_many(legacy_prepared)
         groups["heldout_" + LEGACY_MODEL] = corpus_groups_report(old, expected, heldout.sources, REPORT_THRESHOLD)
     keyword = [{g: "explicit" for g in keyword_groups(model.group_rules, p.clean.text, p.title)} for p in prepared]
     from servicelens.evaluation.groups import set_metrics
@@ -117,7 +123,7 @@ def evaluate_model(folder: Path, sources: Sources, leave_one_out: bool = True,
     metrics["groups"] = groups
     metrics.update(gold_sets(model, sources.labeled_dir))
     if legacy is not None:
-        metrics["groups_gold_" + LEGACY_MODEL] = gold_sets(legacy, sources.labeled_dir).get("groups_gold")
+        metrics["groups_gold_" + LEGACY_MODEL] = gold_groups(legacy, sources.labeled_dir)
     if sources.onet_dir is not None and getattr(model.estimator, "occupations_", None) is not None:
         from servicelens.evaluation.onet_match import title_match_accuracy
 

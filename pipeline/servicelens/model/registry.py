@@ -77,21 +77,23 @@ def active_model(root: Path | None = None) -> Path:
     return default_model()
 
 
-def resolve_model(path: str | os.PathLike | None = None) -> Path:
-    """The model to load: ``path``, else ``$SERVICELENS_MODEL``, else the active model."""
+def resolve_model(path: str | os.PathLike | None = None, root: Path | None = None) -> Path:
+    """The model to load: ``path``, else ``$SERVICELENS_MODEL``, else the active model of the
+    registry at ``root`` (default: the user's)."""
     if path:
         return Path(path)
     if os.environ.get(paths.ENV_MODEL):
         return Path(os.environ[paths.ENV_MODEL])
-    return active_model()
+    return active_model(root)
 
 
-def find_model(name: str, root: Path | None = None) -> Path:
+def find_model(name: str, root: Path | None = None, anywhere: bool = False) -> Path:
     """A model by folder name (``servicelens-0.2.0``) or version (``0.2.0``), the user's first, then
-    the shipped ones; or the path of a folder of the user's registry."""
+    the shipped ones; or the path of a folder of the user's registry (``anywhere``: of any folder, for
+    commands that only read the model)."""
     root = paths.models_dir(root)
     if Path(name).is_dir() and (Path(name) / META_FILE).is_file():
-        if Path(name).resolve().parent not in (root.resolve(), shipped_dir().resolve()):
+        if not anywhere and Path(name).resolve().parent not in (root.resolve(), shipped_dir().resolve()):
             raise ModelError(Errors.E087.format(path=name, root=root))
         return Path(name)
     folders = model_folders(root) + shipped_models()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from servicelens.scale import BAND_NAMES, BANDS, band, band_middle
+from servicelens.scale import BAND_LOW, BAND_NAMES, BAND_WIDTH, band, band_middle
 from servicelens.inputs.columns import ColumnMap, detect_columns, normalise
 from servicelens.errors import Errors, LabelError
 from servicelens.files import sha256_file
@@ -30,7 +30,6 @@ LABEL_COLUMNS = (SCORE, BAND, GROUPS, WEIGHT)
 SCORED_COLUMNS = tuple(c for c in ADDED_COLUMNS if c not in LABEL_COLUMNS)
 #: The score a band label stands for when a number is needed (the middle of the band).
 BAND_SCORE = {name: band_middle(name) for name in BAND_NAMES}
-_BAND_LOW = {name: low for low, _, name, _ in BANDS}
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,8 @@ class Label:
         """Distance from a prediction to the label: to the score, or to the nearest edge of the band."""
         if self.score is not None:
             return abs(predicted - self.score)
-        lower = _BAND_LOW[self.band]
-        upper = lower + 20.0
+        lower = BAND_LOW[self.band]
+        upper = lower + BAND_WIDTH
         return max(lower - predicted, predicted - upper, 0.0)
 
     def to_dict(self) -> dict[str, Any]:

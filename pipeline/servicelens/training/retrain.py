@@ -25,7 +25,7 @@ from servicelens.files import read_jsonl
 from servicelens.model.loaded import Model
 from servicelens.model.registry import activate
 from servicelens.model.store import checked_file, save_model, write_json
-from servicelens.scale import band, combine
+from servicelens.scale import SECOND_PART_WEIGHT, band, combine
 from servicelens.training.corpus_data import TrainingData
 from servicelens.training.labels import Label
 from servicelens.training.train import DEFAULT_NAME, SEED, OnetKnowledge, fit_model, model_card, next_version
@@ -91,10 +91,10 @@ def derive_targets(model: Model, labels: Sequence[Label]) -> list[TrainedLabel]:
     predicted = model.scores([model.prepare(label.text, label.title or None) for label in scored]) if scored else []
     targets = {}
     for label, (_, external, internal) in zip(scored, predicted):
-        if external >= internal:
-            external = float(np.clip(label.target - 0.2 * internal, 0, 100))
+        if external >= internal:  # the larger part moves so the parts combine to the label; the smaller stays
+            external = float(np.clip(label.target - SECOND_PART_WEIGHT * internal, 0, 100))
         else:
-            internal = float(np.clip(label.target - 0.2 * external, 0, 100))
+            internal = float(np.clip(label.target - SECOND_PART_WEIGHT * external, 0, 100))
         targets[label.key] = (round(combine(external, internal), 2), float(external), float(internal))
     return [TrainedLabel(label, targets.get(label.key)) for label in labels]
 

@@ -28,7 +28,7 @@ from servicelens.model.scorer import TARGETS, PostingScorer
 from servicelens.model.store import ONET_ATTRIBUTION, save_model
 from servicelens.paths import resource
 from servicelens.reading.sections import DEFAULT_RULES, SectionRules
-from servicelens.scale import BANDS, SCALE_VERSION
+from servicelens.scale import BAND_LOW, BANDS, SCALE_VERSION
 from servicelens.training.corpus_data import TrainingData
 from servicelens.evidence.group_model import GroupModel
 
@@ -151,7 +151,7 @@ def train(data: TrainingData, knowledge: OnetKnowledge, inputs: dict[str, str], 
         raise ModelError(Errors.E085.format(path=out_root / f"{name}-{version}"))
     meta = {
         "name": name, "version": version, "seed": seed, "scale": SCALE_VERSION, "targets": list(TARGETS),
-        "bands": {name_: low for low, _, name_, _ in BANDS},
+        "bands": dict(BAND_LOW),
         "estimator": {"class": "PostingScorer", **SCORER_PARAMS},
         "training": {"postings": len(data), "by_source": {s: int(n) for s, n in pd.Series(data.sources).value_counts().items()},
                      "inputs": {**inputs, **knowledge.inputs}},
